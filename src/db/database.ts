@@ -1,0 +1,97 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import postgres from "postgres";
+
+export type Row = Record<string, unknown>;
+
+/** What a repository needs: parameterised SQL in, rows out. Both drivers speak the same dialect. */
+export interface Executor {
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Database extends Executor {
+  readonly kind: "pglite" | "postgres";
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  /** Several statements, no parameters (migrations). */
+  exec(script: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens PGlite: in memory when dataDir is undefined or "memory://", else persisted in dataDir. */
+export async function openPglite(dataDir?: string): Promise<Database> {
+  const inMemory = dataDir === undefined || dataDir.startsWith("memory://");
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(inMemory ? undefined : dataDir);
+  let closed = false;
+  return {
+    kind: "pglite",
+    async query<T extends Row>(text: string, params?: readonly unknown[]) {
+      return (await pg.query<T>(text, params as unknown[])).rows;
+    },
+    transaction: (fn) =>
+      pg.transaction((tx) =>
+        fn({
+          query: async <T extends Row>(text: string, params?: readonly unknown[]) =>
+            (await tx.query<T>(text, params as unknown[])).rows,
+        }),
+      ),
+    exec: async (script) => {
+      await pg.exec(script);
+    },
+    ping: async () => {
+      await pg.query("select 1");
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pg.close();
+    },
+  };
+}
+
+/** Opens a postgres.js pool. Multi-host URLs and target_session_attrs make failover config-free. */
+export function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Database {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connect_timeout: 5,
+    idle_timeout: 30,
+    connection: { application_name: options.applicationName ?? "ledgerline" },
+    types: {
+      // int8 as a JS number: counters and offsets stay far below 2^53.
+      bigint: {
+        to: 20,
+        from: [20],
+        parse: (value: string) => Number(value),
+        serialize: (value: number) => String(value),
+      },
+    },
+  });
+  const run = async <T extends Row>(
+    target: postgres.Sql | postgres.TransactionSql,
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<T[]> =>
+    (await target.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+  return {
+    kind: "postgres",
+    query: (text, params) => run(sql, text, params),
+    transaction: async (fn) =>
+      (await sql.begin((tx) => fn({ query: (text, params) => run(tx, text, params) }))) as never,
+    exec: async (script) => {
+      await sql.unsafe(script);
+    },
+    ping: async () => {
+      await sql`select 1`;
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/** Quotes an SQL identifier (schema and table names built from configuration or tests). */
+export function ident(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a safe SQL identifier: ${name}`);
+  return `"${name}"`;
+}

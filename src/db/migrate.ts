@@ -1,0 +1,63 @@
+import type { Database } from "./database.ts";
+import { ident } from "./database.ts";
+
+/** One forward-only step. `up` receives the quoted schema name, so tests can use a unique one. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(schema: string): string;
+}
+
+/**
+ * Applies the pending migrations of one schema, each once, in version order, inside one
+ * transaction that holds an advisory lock, so several instances starting at once apply them
+ * once. Published migrations are never edited: a change is a new version.
+ */
+export async function migrate(
+  db: Database,
+  schemaName: string,
+  migrations: readonly Migration[],
+  component = "service",
+): Promise<number[]> {
+  const schema = ident(schemaName);
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  sorted.forEach((m, i) => {
+    if (i > 0 && sorted[i - 1]?.version === m.version) throw new Error(`duplicate migration ${m.version}`);
+  });
+  return db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock(hashtext($1))", [`ledgerline:migrate:${schemaName}:${component}`]);
+    await tx.query(`create schema if not exists ${schema}`);
+    await tx.query(
+      `create table if not exists ${schema}.schema_migrations (
+         component text not null, version integer not null, name text not null,
+         applied_at timestamptz not null default now(), primary key (component, version))`,
+    );
+    const done = new Set(
+      (
+        await tx.query<{ version: number }>(`select version from ${schema}.schema_migrations where component = $1`, [
+          component,
+        ])
+      ).map((r) => r.version),
+    );
+    const applied: number[] = [];
+    for (const migration of sorted) {
+      if (done.has(migration.version)) continue;
+      for (const statement of splitStatements(migration.up(schema))) await tx.query(statement);
+      await tx.query(`insert into ${schema}.schema_migrations (component, version, name) values ($1, $2, $3)`, [
+        component,
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}
+
+/** Splits a migration script on semicolons that end a line (migrations keep one statement a line-end). */
+function splitStatements(script: string): string[] {
+  return script
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { SerializedError } from "../platform/errors.ts";
+import { AppError, platformErrors } from "../platform/errors.ts";
+import { gatewayErrors } from "./errors.ts";
+
+/** The one error shape of API.md: { error: { code, message, details? } }. */
+export function errorBody(error: Pick<SerializedError, "code" | "message" | "details">): {
+  error: { code: string; message: string; details?: readonly { path: string; message: string }[] };
+} {
+  return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+}
+
+/** Maps Fastify's own errors to catalog codes; nothing internal reaches a client. */
+function toAppError(error: FastifyError | Error): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof z.ZodError) {
+    return platformErrors.VALIDATION_FAILED({
+      details: error.issues.map((i) => ({ path: i.path.join(".") || "(body)", message: i.message })),
+    });
+  }
+  const code = (error as FastifyError).code;
+  switch (code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return platformErrors.PAYLOAD_TOO_LARGE();
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return platformErrors.UNSUPPORTED_MEDIA_TYPE();
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return gatewayErrors.MALFORMED_JSON();
+  }
+  if (error instanceof SyntaxError) return gatewayErrors.MALFORMED_JSON();
+  const status = (error as FastifyError).statusCode;
+  if (status === 413) return platformErrors.PAYLOAD_TOO_LARGE();
+  if (status === 415) return platformErrors.UNSUPPORTED_MEDIA_TYPE();
+  if (status === 404) return platformErrors.NOT_FOUND();
+  if (status !== undefined && status >= 400 && status < 500) return gatewayErrors.MALFORMED_JSON();
+  return platformErrors.INTERNAL();
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500 && appError.code === "INTERNAL") {
+      request.log.error({ err: error }, "unhandled error");
+    }
+    if (appError.headers) void reply.headers(appError.headers);
+    if (appError.code === "UNAVAILABLE" && !appError.headers?.["Retry-After"]) void reply.header("Retry-After", "1");
+    return reply.status(appError.status).send(errorBody(appError));
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    const error = platformErrors.NOT_FOUND();
+    return reply.status(404).send(errorBody(error));
+  });
+}

@@ -1,0 +1,424 @@
+import { EventEmitter } from "node:events";
+import type { Database } from "../../db/database.ts";
+import { ident } from "../../db/database.ts";
+import { migrate } from "../../db/migrate.ts";
+import { sleep } from "../../platform/clock.ts";
+import type { Logger } from "../../platform/logger.ts";
+import type { Envelope } from "../envelope.ts";
+import { partitionFor } from "../partitioner.ts";
+import type {
+  Delivery,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+  TopicInfo,
+  Transport,
+} from "../transport.ts";
+import type { GroupMember, PartitionRef } from "./group.ts";
+import { ConsumerGroup } from "./group.ts";
+import { logMigrations } from "./schema.ts";
+
+export interface EmbeddedTransportOptions {
+  readonly db: Database;
+  readonly log: Logger;
+  /** Schema holding the log (unique per test). */
+  readonly schema?: string;
+  readonly partitions?: number;
+  readonly retentionHours?: number;
+  /** Messages a partition reader fetches at once. */
+  readonly batchSize?: number;
+  /** How long a reader that saw nothing waits before looking again (writes wake it at once). */
+  readonly idlePollMs?: number;
+}
+
+interface PendingWrite {
+  readonly messages: readonly OutgoingMessage[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+type MessageRow = {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string;
+  envelope: Envelope;
+  headers: Record<string, string>;
+};
+
+/**
+ * A durable, partitioned log kept in the embedded database, for one process. Writes go through
+ * one queue, so offsets are assigned and committed in order and a reader never sees offset n+1
+ * before n; concurrent publishes are coalesced into one INSERT. Readers wake on an in-process
+ * signal and fall back to polling.
+ */
+export class EmbeddedTransport implements Transport {
+  readonly kind = "embedded" as const;
+  private readonly db: Database;
+  private readonly log: Logger;
+  private readonly schemaName: string;
+  private readonly s: string;
+  private readonly defaultPartitions: number;
+  private readonly batchSize: number;
+  private readonly idlePollMs: number;
+  private readonly retentionHours: number;
+  private readonly topics = new Map<string, number>();
+  private readonly nextOffsets = new Map<string, number>();
+  private readonly appended = new EventEmitter().setMaxListeners(0);
+  private readonly groups = new Map<string, ConsumerGroup>();
+  private readonly subscriptions = new Set<EmbeddedSubscription>();
+  private queue: PendingWrite[] = [];
+  private writing = false;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(options: EmbeddedTransportOptions) {
+    this.db = options.db;
+    this.log = options.log;
+    this.schemaName = options.schema ?? "ledgerline_log";
+    this.s = ident(this.schemaName);
+    this.defaultPartitions = options.partitions ?? 4;
+    this.batchSize = options.batchSize ?? 200;
+    this.idlePollMs = options.idlePollMs ?? 1_000;
+    this.retentionHours = options.retentionHours ?? 168;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await migrate(this.db, this.schemaName, logMigrations);
+    const rows = await this.db.query<{ topic: string; partitions: number }>(
+      `select topic, partitions from ${this.s}.topics`,
+    );
+    for (const row of rows) this.topics.set(row.topic, row.partitions);
+    const ends = await this.db.query<{ topic: string; partition: number; next: number }>(
+      `select topic, partition, max("offset") + 1 as next from ${this.s}.messages group by topic, partition`,
+    );
+    for (const row of ends) this.nextOffsets.set(`${row.topic}:${row.partition}`, Number(row.next));
+    this.retentionTimer = setInterval(() => void this.applyRetention(), 60 * 60 * 1000).unref();
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    clearInterval(this.retentionTimer);
+    // Let queued writes finish: they were acknowledged to nobody yet, but losing them is worse.
+    while (this.writing || this.queue.length > 0) await sleep(5);
+    this.started = false;
+  }
+
+  async ping(): Promise<void> {
+    await this.db.ping();
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) await this.partitionsOf(topic);
+  }
+
+  async listTopics(): Promise<TopicInfo[]> {
+    return [...this.topics].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  /** Deletes messages older than the retention period, as Kafka's time-based retention does. */
+  async applyRetention(): Promise<number> {
+    const rows = await this.db.query<{ n: number }>(
+      `with gone as (delete from ${this.s}.messages
+         where appended_at < now() - make_interval(hours => $1) returning 1)
+       select count(*)::int as n from gone`,
+      [this.retentionHours],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  private async partitionsOf(topic: string): Promise<number> {
+    const known = this.topics.get(topic);
+    if (known !== undefined) return known;
+    await this.db.query(
+      `insert into ${this.s}.topics (topic, partitions) values ($1, $2) on conflict (topic) do nothing`,
+      [topic, this.defaultPartitions],
+    );
+    const rows = await this.db.query<{ partitions: number }>(
+      `select partitions from ${this.s}.topics where topic = $1`,
+      [topic],
+    );
+    const partitions = rows[0]?.partitions ?? this.defaultPartitions;
+    this.topics.set(topic, partitions);
+    return partitions;
+  }
+
+  publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ messages, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  /** The single writer: takes everything queued, appends it in one transaction, repeats. */
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          const touched = await this.append(batch.flatMap((w) => w.messages));
+          for (const w of batch) w.resolve();
+          for (const topic of touched) this.appended.emit(topic);
+        } catch (error) {
+          for (const w of batch) w.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async append(messages: readonly OutgoingMessage[]): Promise<Set<string>> {
+    const values: unknown[] = [];
+    const tuples: string[] = [];
+    const next = new Map<string, number>();
+    for (const message of messages) {
+      const partitions = await this.partitionsOf(message.topic);
+      const partition = partitionFor(message.key, partitions);
+      const slot = `${message.topic}:${partition}`;
+      const offset = next.get(slot) ?? this.nextOffsets.get(slot) ?? 0;
+      next.set(slot, offset + 1);
+      const n = values.length;
+      tuples.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::jsonb)`);
+      values.push(
+        message.topic,
+        partition,
+        offset,
+        message.key,
+        message.envelope,
+        message.headers ?? {},
+      );
+    }
+    await this.db.query(
+      `insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers) values ${tuples.join(", ")}`,
+      values,
+    );
+    // Only a committed append moves the offsets on.
+    for (const [slot, offset] of next) this.nextOffsets.set(slot, offset);
+    return new Set(messages.map((m) => m.topic));
+  }
+
+  async read(topic: string, options: { limit?: number; fromTimestamp?: Date } = {}): Promise<Delivery[]> {
+    const rows = await this.db.query<MessageRow>(
+      `select topic, partition, "offset", key, envelope, headers from ${this.s}.messages
+        where topic = $1 and appended_at >= $2 order by appended_at, partition, "offset" limit $3`,
+      [topic, options.fromTimestamp ?? new Date(0), options.limit ?? 1000],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (!this.started) throw new Error("transport not started");
+    await this.ensureTopics(options.topics);
+    let group = this.groups.get(options.groupId);
+    if (!group) {
+      group = new ConsumerGroup((topic) => this.partitionsOf(topic));
+      this.groups.set(options.groupId, group);
+    }
+    const subscription = new EmbeddedSubscription(this, group, options, () => {
+      this.subscriptions.delete(subscription);
+    });
+    this.subscriptions.add(subscription);
+    await subscription.join();
+    return subscription;
+  }
+
+  // ---- used by partition readers ----
+
+  /** The offset a group resumes from on one partition, or undefined when it never committed. */
+  async committedOffset(groupId: string, ref: PartitionRef): Promise<number | undefined> {
+    const rows = await this.db.query<{ next_offset: number }>(
+      `select next_offset from ${this.s}.offsets where group_id = $1 and topic = $2 and partition = $3`,
+      [groupId, ref.topic, ref.partition],
+    );
+    return rows[0] ? Number(rows[0].next_offset) : undefined;
+  }
+
+  async commit(groupId: string, ref: PartitionRef, nextOffset: number): Promise<void> {
+    await this.db.query(
+      `insert into ${this.s}.offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)
+       on conflict (group_id, topic, partition) do update set next_offset = excluded.next_offset, committed_at = now()`,
+      [groupId, ref.topic, ref.partition, nextOffset],
+    );
+  }
+
+  endOffset(ref: PartitionRef): number {
+    return this.nextOffsets.get(`${ref.topic}:${ref.partition}`) ?? 0;
+  }
+
+  async fetch(ref: PartitionRef, from: number): Promise<MessageRow[]> {
+    return this.db.query<MessageRow>(
+      `select topic, partition, "offset", key, envelope, headers from ${this.s}.messages
+        where topic = $1 and partition = $2 and "offset" >= $3 order by "offset" limit $4`,
+      [ref.topic, ref.partition, from, this.batchSize],
+    );
+  }
+
+  /** Resolves when something is appended to the topic, the wait elapses, or the signal aborts. */
+  waitForAppend(topic: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.appended.off(topic, done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.idlePollMs);
+      this.appended.on(topic, done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  get logger(): Logger {
+    return this.log;
+  }
+}
+
+function toDelivery(row: MessageRow): Delivery {
+  return {
+    topic: row.topic,
+    partition: row.partition,
+    offset: String(row.offset),
+    key: row.key,
+    envelope: row.envelope,
+    headers: row.headers ?? {},
+  };
+}
+
+let memberSeq = 0;
+
+class EmbeddedSubscription implements Subscription, GroupMember {
+  readonly id = ++memberSeq;
+  readonly topics: readonly string[];
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private readonly readers = new Map<string, PartitionReader>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly transport: EmbeddedTransport,
+    private readonly group: ConsumerGroup,
+    private readonly options: SubscribeOptions,
+    private readonly onStopped: () => void,
+  ) {
+    this.topics = options.topics;
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+  }
+
+  async join(): Promise<void> {
+    await this.group.join(this);
+    this.markReady();
+  }
+
+  assignment(): string[] {
+    return [...this.readers.keys()].sort();
+  }
+
+  async release(keep: readonly PartitionRef[]): Promise<void> {
+    const kept = new Set(keep.map((r) => `${r.topic}:${r.partition}`));
+    const lost = [...this.readers].filter(([slot]) => !kept.has(slot));
+    await Promise.all(
+      lost.map(async ([slot, reader]) => {
+        await reader.stop();
+        this.readers.delete(slot);
+      }),
+    );
+  }
+
+  async acquire(partitions: readonly PartitionRef[]): Promise<void> {
+    if (this.stopping) return;
+    for (const ref of partitions) {
+      const slot = `${ref.topic}:${ref.partition}`;
+      if (this.readers.has(slot)) continue;
+      const reader = new PartitionReader(this.transport, this.options, ref);
+      this.readers.set(slot, reader);
+      await reader.start();
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all([...this.readers.values()].map((r) => r.stop()));
+      this.readers.clear();
+      await this.group.leave(this);
+      this.onStopped();
+    })();
+    return this.stopping;
+  }
+}
+
+/** Reads one partition for one group member: fetch, hand each message over in order, commit. */
+class PartitionReader {
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private next = 0;
+
+  constructor(
+    private readonly transport: EmbeddedTransport,
+    private readonly options: SubscribeOptions,
+    private readonly ref: PartitionRef,
+  ) {}
+
+  async start(): Promise<void> {
+    const committed = await this.transport.committedOffset(this.options.groupId, this.ref);
+    this.next = committed ?? (this.options.fromBeginning === false ? this.transport.endOffset(this.ref) : 0);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.abort;
+    let failures = 0;
+    while (!signal.aborted) {
+      let rows: MessageRow[];
+      try {
+        rows = await this.transport.fetch(this.ref, this.next);
+      } catch (error) {
+        if (signal.aborted) break;
+        this.transport.logger.warn({ err: error, ...this.ref }, "embedded log fetch failed");
+        await sleep(Math.min(1000 * 2 ** failures++, 10_000), signal);
+        continue;
+      }
+      if (rows.length === 0) {
+        await this.transport.waitForAppend(this.ref.topic, signal);
+        continue;
+      }
+      const before = this.next;
+      for (const row of rows) {
+        if (signal.aborted) break;
+        try {
+          await this.options.handler(toDelivery(row));
+        } catch (error) {
+          // Not handled: keep its offset uncommitted and deliver it again.
+          this.transport.logger.warn(
+            { err: error, topic: row.topic, partition: row.partition, offset: row.offset },
+            "handler failed; the message will be delivered again",
+          );
+          if (!signal.aborted) await sleep(Math.min(200 * 2 ** failures++, 5_000), signal);
+          break;
+        }
+        failures = 0;
+        this.next = Number(row.offset) + 1;
+      }
+      if (this.next !== before) await this.commitQuietly();
+    }
+  }
+
+  private async commitQuietly(): Promise<void> {
+    try {
+      await this.transport.commit(this.options.groupId, this.ref, this.next);
+    } catch (error) {
+      // An uncommitted offset means redelivery, which the inbox absorbs.
+      this.transport.logger.warn({ err: error, ...this.ref }, "offset commit failed");
+    }
+  }
+}

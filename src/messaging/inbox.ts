@@ -1,0 +1,26 @@
+import type { Database, Executor } from "../db/database.ts";
+import { ident } from "../db/database.ts";
+
+/**
+ * Runs `effect` at most once per (consumer, message id): the inbox row and the effect commit in
+ * one transaction, so a redelivered message (at-least-once) finds its row and is skipped.
+ * Returns false when the message had already been handled.
+ */
+export async function handleOnce(
+  db: Database,
+  schema: string,
+  consumer: string,
+  messageId: string,
+  effect: (tx: Executor) => Promise<void>,
+): Promise<boolean> {
+  const s = ident(schema);
+  return db.transaction(async (tx) => {
+    const inserted = await tx.query(
+      `insert into ${s}.inbox (consumer, message_id) values ($1, $2) on conflict do nothing returning message_id`,
+      [consumer, messageId],
+    );
+    if (inserted.length === 0) return false;
+    await effect(tx);
+    return true;
+  });
+}

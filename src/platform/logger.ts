@@ -1,0 +1,57 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { pino, type Logger, type LevelWithSilent } from "pino";
+
+export type { Logger };
+
+/** Correlation id of the work in progress, attached to every log line written during it. */
+const context = new AsyncLocalStorage<{ correlationId: string }>();
+
+export function withCorrelation<T>(correlationId: string, fn: () => T): T {
+  return context.run({ correlationId }, fn);
+}
+
+export function currentCorrelationId(): string | undefined {
+  return context.getStore()?.correlationId;
+}
+
+/** Field names whose values never reach a log line. */
+export const redactedPaths = [
+  "password",
+  "currentPassword",
+  "newPassword",
+  "passwordHash",
+  "token",
+  "sessionToken",
+  "authorization",
+  "cookie",
+  "*.password",
+  "*.currentPassword",
+  "*.newPassword",
+  "*.passwordHash",
+  "*.token",
+  "*.sessionToken",
+  "*.authorization",
+  "*.cookie",
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "databaseUrl",
+];
+
+export function createLogger(options: {
+  level: LevelWithSilent;
+  service?: string;
+  destination?: NodeJS.WritableStream;
+}): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: options.service ? { service: options.service } : {},
+      redact: { paths: redactedPaths, censor: "[redacted]" },
+      mixin: () => {
+        const correlationId = currentCorrelationId();
+        return correlationId ? { correlationId } : {};
+      },
+    },
+    options.destination ?? process.stdout,
+  );
+}

@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * The metrics of one platform instance (a registry each, so tests can run several in one
+ * process). Served at /metrics in Prometheus text format.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly handled = new Counter({
+    name: "ledgerline_messages_handled_total",
+    help: "Messages handled by consumers, by outcome (ok, duplicate, retried, dead_lettered, expired)",
+    labelNames: ["consumer", "type", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly handlerSeconds = new Histogram({
+    name: "ledgerline_handler_duration_seconds",
+    help: "Time a consumer spent handling one message",
+    labelNames: ["consumer", "type"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: "ledgerline_dead_letters_total",
+    help: "Messages sent to a dead-letter topic",
+    labelNames: ["topic", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly relayed = new Counter({
+    name: "ledgerline_outbox_relayed_total",
+    help: "Outbox rows published to the log",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+  readonly outboxBacklog = new Gauge({
+    name: "ledgerline_outbox_backlog",
+    help: "Outbox rows waiting to be published, as last seen by the relay",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+  readonly requestSeconds = new Histogram({
+    name: "ledgerline_request_reply_seconds",
+    help: "Request-reply round trips over the log",
+    labelNames: ["type", "outcome"] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly requestTimeouts = new Counter({
+    name: "ledgerline_request_timeouts_total",
+    help: "Requests whose reply did not come before the deadline",
+    labelNames: ["type"] as const,
+    registers: [this.registry],
+  });
+  readonly lateReplies = new Counter({
+    name: "ledgerline_late_replies_total",
+    help: "Replies that arrived after their request timed out, dropped",
+    labelNames: ["type"] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "ledgerline_" });
+  }
+
+  /** Registers a service's own metric on this registry. */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Counter<L>;
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+}

@@ -1,0 +1,193 @@
+import type { z } from "zod";
+import type { Database, Executor } from "../db/database.ts";
+import type { Config } from "../platform/config.ts";
+import type { AppError } from "../platform/errors.ts";
+import { canRetry } from "../platform/errors.ts";
+import type { Logger } from "../platform/logger.ts";
+import type { Metrics } from "../platform/metrics.ts";
+import type { Contract } from "../messaging/contracts.ts";
+import type { Envelope } from "../messaging/envelope.ts";
+import { causedBy, createEnvelope } from "../messaging/envelope.ts";
+import { createConsumer } from "../messaging/consumer.ts";
+import { handleOnce } from "../messaging/inbox.ts";
+import type { OutboxRelay } from "../messaging/outbox.ts";
+import { addToOutbox } from "../messaging/outbox.ts";
+import type { CommandContract } from "../messaging/request-reply.ts";
+import { deadlinePassed, replyTo } from "../messaging/request-reply.ts";
+import type { OutgoingMessage, Subscription, Transport } from "../messaging/transport.ts";
+
+/** A transaction that can also emit messages: they are written to the outbox in it. */
+export interface Tx extends Executor {
+  emit<S extends z.ZodType>(contract: Contract<S>, key: string, payload: z.infer<S>, cause?: Envelope): void;
+}
+
+/** Returned by a command handler to reply with an error while still committing its effects. */
+export class Rejection {
+  constructor(readonly error: AppError) {}
+}
+export const reject = (error: AppError): Rejection => new Rejection(error);
+
+/**
+ * What a service is given: its database and schema, the transport, and helpers that make
+ * the outbox and inbox the easy path. Every state change and the messages it causes commit
+ * in one transaction; every consumed message takes effect once.
+ */
+export class ServiceContext {
+  private readonly subscriptions: Subscription[] = [];
+  private readonly abort = new AbortController();
+
+  constructor(
+    readonly name: string,
+    /** Unquoted schema name this service owns. */
+    readonly schema: string,
+    readonly db: Database,
+    readonly transport: Transport,
+    readonly config: Readonly<Config>,
+    readonly log: Logger,
+    readonly metrics: Metrics,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  /** Runs fn in a transaction; what it emits is written to the outbox before the commit. */
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction(async (raw) => {
+      const { tx, flush } = this.wrap(raw);
+      const value = await fn(tx);
+      await flush();
+      return value;
+    });
+    this.relay.kick();
+    return result;
+  }
+
+  /** Builds one outgoing message for a contract (for publishing outside a transaction). */
+  message<S extends z.ZodType>(contract: Contract<S>, key: string, payload: z.infer<S>, cause?: Envelope): OutgoingMessage {
+    return {
+      topic: contract.topic,
+      key,
+      envelope: createEnvelope({
+        type: contract.type,
+        version: contract.version,
+        key,
+        payload,
+        source: this.name,
+        ...(cause ? causedBy(cause) : {}),
+      }),
+    };
+  }
+
+  /**
+   * Handles an event (or several types on their topics) once per message: the inbox row, the
+   * handler's writes and what it emits commit together. Group `<service>.<name>`.
+   */
+  async on(
+    contracts: Contract | readonly Contract[],
+    name: string,
+    handler: (envelope: Envelope, tx: Tx) => Promise<void>,
+  ): Promise<Subscription> {
+    const list = Array.isArray(contracts) ? contracts : [contracts as Contract];
+    const types = new Set(list.map((c) => c.type));
+    const consumer = `${this.name}.${name}`;
+    return this.subscribe(consumer, [...new Set(list.map((c) => c.topic))], async (envelope) => {
+      if (!types.has(envelope.type)) return;
+      let emitted = false;
+      await handleOnce(this.db, this.schema, consumer, envelope.id, async (raw) => {
+        const { tx, flush, count } = this.wrap(raw);
+        await handler(envelope, tx);
+        emitted = count() > 0;
+        await flush();
+      });
+      if (emitted) this.relay.kick();
+    });
+  }
+
+  /**
+   * Serves a command: honours its deadline (a request whose requester gave up is skipped),
+   * handles it once, and writes the reply to the outbox in the handler's transaction.
+   */
+  async serve<Req extends z.ZodType, Res extends z.ZodType>(
+    command: CommandContract<Req, Res>,
+    handler: (payload: z.infer<Req>, envelope: Envelope<z.infer<Req>>, tx: Tx) => Promise<z.infer<Res> | Rejection>,
+  ): Promise<Subscription> {
+    const consumer = `${this.name}.${command.request.type}`;
+    return this.subscribe(consumer, [command.request.topic], async (envelope) => {
+      if (envelope.type !== command.request.type) return;
+      if (deadlinePassed(envelope)) {
+        this.metrics.handled.inc({ consumer, type: envelope.type, outcome: "expired" });
+        return;
+      }
+      const reply = (raw: Executor, outcome: { result: z.infer<Res> } | { error: unknown }) => {
+        const { push, flush } = this.wrap(raw);
+        const message = replyTo(command, envelope, outcome);
+        if (message) push(message);
+        return flush();
+      };
+      try {
+        await handleOnce(this.db, this.schema, consumer, envelope.id, async (raw) => {
+          const { tx, flush } = this.wrap(raw);
+          const outcome = await handler(envelope.payload as z.infer<Req>, envelope as Envelope<z.infer<Req>>, tx);
+          await flush();
+          // The reply commits with the handler's own writes: both or neither.
+          await reply(raw, outcome instanceof Rejection ? { error: outcome.error } : { result: outcome });
+        });
+      } catch (error) {
+        // A retryable failure is retried by the consumer. Any other is the answer: the
+        // handler's writes rolled back, and the error reply is recorded once.
+        if (canRetry(error)) throw error;
+        await handleOnce(this.db, this.schema, consumer, envelope.id, (raw) => reply(raw, { error }));
+      }
+      this.relay.kick();
+    });
+  }
+
+  /** A raw subscription with contract checks, retries and DLQ, but no inbox. */
+  async subscribe(
+    consumer: string,
+    topics: readonly string[],
+    handle: (envelope: Envelope) => Promise<void>,
+  ): Promise<Subscription> {
+    const subscription = await this.transport.subscribe({
+      groupId: consumer,
+      topics,
+      handler: createConsumer({
+        name: consumer,
+        transport: this.transport,
+        log: this.log,
+        metrics: this.metrics,
+        retry: { maxAttempts: this.config.CONSUMER_MAX_ATTEMPTS, baseDelayMs: this.config.CONSUMER_RETRY_BASE_MS },
+        signal: this.abort.signal,
+        handle,
+      }),
+    });
+    this.subscriptions.push(subscription);
+    return subscription;
+  }
+
+  /** Stops every subscription of this service (after the message in flight). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.subscriptions.map((s) => s.stop()));
+    this.subscriptions.length = 0;
+  }
+
+  private wrap(raw: Executor): {
+    tx: Tx;
+    flush: () => Promise<void>;
+    push: (message: OutgoingMessage) => void;
+    count: () => number;
+  } {
+    const outgoing: OutgoingMessage[] = [];
+    const tx: Tx = {
+      query: (text, params) => raw.query(text, params),
+      emit: (contract, key, payload, cause) => {
+        outgoing.push(this.message(contract, key, payload, cause));
+      },
+    };
+    return {
+      tx,
+      push: (message) => outgoing.push(message),
+      count: () => outgoing.length,
+      flush: () => addToOutbox(raw, this.schema, outgoing.splice(0)),
+    };
+  }
+}

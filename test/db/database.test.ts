@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/db/database.ts";
+import { openPglite, openPostgres } from "../../src/db/database.ts";
+import type { Migration } from "../../src/db/migrate.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { announceSkip, postgresUrl, unique } from "../support/index.ts";
+
+const migrations: Migration[] = [
+  { version: 1, name: "things", up: (s) => `create table ${s}.things (id serial primary key, name text not null unique);` },
+  { version: 2, name: "things-note", up: (s) => `alter table ${s}.things add column note text;\ncreate index on ${s}.things (note);` },
+];
+
+function describeDatabase(name: string, open: () => Promise<Database>): void {
+  describe(`database: ${name}`, () => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await open();
+    });
+    afterAll(async () => {
+      await db?.close();
+    });
+
+    it("applies each migration once, in order, and reports what it applied", async () => {
+      const schema = unique("mig");
+      expect(await migrate(db, schema, migrations.slice(0, 1))).toEqual([1]);
+      expect(await migrate(db, schema, migrations)).toEqual([2]);
+      expect(await migrate(db, schema, migrations)).toEqual([]);
+      await db.query(`insert into ${schema}.things (name, note) values ($1, $2)`, ["a", "n"]);
+      const rows = await db.query<{ name: string; note: string }>(`select name, note from ${schema}.things`);
+      expect(rows).toEqual([{ name: "a", note: "n" }]);
+    });
+
+    it("keeps components of one schema apart", async () => {
+      const schema = unique("mig");
+      expect(await migrate(db, schema, migrations, "a")).toEqual([1, 2]);
+      const other: Migration[] = [{ version: 1, name: "other", up: (s) => `create table ${s}.other (x int);` }];
+      expect(await migrate(db, schema, other, "b")).toEqual([1]);
+    });
+
+    it("applies migrations once when several instances start at the same time", async () => {
+      const schema = unique("mig");
+      const results = await Promise.all([1, 2, 3].map(() => migrate(db, schema, migrations)));
+      expect(results.flat().sort()).toEqual([1, 2]);
+    });
+
+    it("rolls a transaction back when it throws, and commits when it resolves", async () => {
+      const schema = unique("tx");
+      await migrate(db, schema, migrations);
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query(`insert into ${schema}.things (name) values ('rolled-back')`);
+          throw new Error("abort");
+        }),
+      ).rejects.toThrow("abort");
+      await db.transaction(async (tx) => {
+        await tx.query(`insert into ${schema}.things (name) values ('kept')`);
+      });
+      const rows = await db.query<{ name: string }>(`select name from ${schema}.things`);
+      expect(rows.map((r) => r.name)).toEqual(["kept"]);
+    });
+
+    it("returns int8 as a number, a jsonb object parameter as that object and timestamptz as a Date", async () => {
+      const [row] = await db.query<{ n: number; j: { a: number }; t: Date }>(
+        "select 9007199254740991::int8 as n, $1::jsonb as j, now() as t",
+        [{ a: 1 }],
+      );
+      expect(row).toMatchObject({ n: 9007199254740991, j: { a: 1 } });
+      expect(row?.t).toBeInstanceOf(Date);
+    });
+  });
+}
+
+describeDatabase("PGlite (in memory)", () => openPglite());
+
+if (postgresUrl) {
+  describeDatabase("PostgreSQL", async () => openPostgres(postgresUrl));
+} else {
+  announceSkip("PostgreSQL suites", "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them");
+  describe.skip("database: PostgreSQL (DATABASE_URL not set)", () => it("skipped", () => {}));
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import type { Config } from "../../src/platform/config.ts";
+import { loadConfig } from "../../src/platform/config.ts";
+import type { Logger } from "../../src/platform/logger.ts";
+import { createLogger } from "../../src/platform/logger.ts";
+
+/** A name no other test uses: topics, groups and schemas (lower-case, SQL-safe). */
+export function unique(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString("hex")}`;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Readonly<Config> {
+  return loadConfig({
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    CONSUMER_RETRY_BASE_MS: "10",
+    OUTBOX_POLL_MS: "50",
+    ...overrides,
+  });
+}
+
+export function testLogger(): Logger {
+  return createLogger({ level: (process.env.TEST_LOG_LEVEL as "silent" | undefined) ?? "silent" });
+}
+
+/** Polls until `check` returns a truthy value, or fails with `what` after the timeout. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** PostgreSQL for the suites that need it: DATABASE_URL, or skipped with one clear line. */
+export const postgresUrl = process.env.DATABASE_URL;
+export const kafkaBrokers = process.env.KAFKA_BROKERS;
+
+const announced = new Set<string>();
+export function announceSkip(what: string, how: string): void {
+  if (announced.has(what)) return;
+  announced.add(what);
+  console.log(`${what} skipped: ${how}`);
+}
