@@ -74,6 +74,41 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
   /** How often the outbox relay looks for rows written by other processes. */
   OUTBOX_POLL_MS: int(10, 60_000).default(500),
+
+  /**
+   * Key that seals secrets carried in messages (passwords in commands, links in emails):
+   * 32+ characters. Unset: a random key per process, fine when one process runs everything;
+   * separate processes must share one.
+   */
+  LEDGERLINE_SECRET: optional(z.string().min(32, { message: "expected at least 32 characters" })),
+
+  /** Password policy: 8 is the floor; 15 is the recommendation (NIST SP 800-63B). */
+  PASSWORD_MIN_LENGTH: int(8, 128).default(8),
+  /** argon2id cost (OWASP: m=19456 KiB, t=2, p=1). */
+  ARGON2_MEMORY_KIB: int(8192, 1_048_576).default(19456),
+  ARGON2_ITERATIONS: int(1, 10).default(2),
+
+  /** Lockout (the knobs Keycloak's brute-force detection offers). */
+  LOCKOUT_THRESHOLD: int(1, 100).default(5),
+  LOCKOUT_BASE_SECONDS: int(1, 86_400).default(900),
+  LOCKOUT_MAX_SECONDS: int(1, 30 * 86_400).default(86_400),
+  /** Temporary locks before the next one is permanent (until an admin lifts it); 0 disables permanent locks. */
+  LOCKOUT_MAX_TEMPORARY: int(0, 100).default(5),
+  /** Failed logins one client IP may make per hour before 429. */
+  LOGIN_FAILURES_PER_IP_PER_HOUR: int(1, 1_000_000).default(100),
+  /** Signups, forgot-password and resend requests per IP per hour, and per email per hour. */
+  REQUESTS_PER_IP_PER_HOUR: int(1, 1_000_000).default(50),
+  REQUESTS_PER_EMAIL_PER_HOUR: int(1, 1_000).default(5),
+
+  ACTIVATION_TTL_HOURS: int(1, 24 * 30).default(24),
+  /** An account not activated within this many hours is expired and its email freed. */
+  ACTIVATION_EXPIRE_HOURS: int(1, 24 * 90).default(72),
+  RESET_TTL_MINUTES: int(1, 30).default(30),
+
+  SESSION_IDLE_MINUTES: int(1, 60 * 24 * 30).default(60 * 24),
+  SESSION_ABSOLUTE_HOURS: int(1, 24 * 365).default(24 * 14),
+  /** Trust X-Forwarded-* from a proxy in front (true, a hop count, or an address list). */
+  TRUST_PROXY: z.string().default("false"),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -73,7 +73,8 @@ function describeDatabase(name: string, open: () => Promise<Database>): void {
 describeDatabase("PGlite (in memory)", () => openPglite());
 
 if (postgresUrl) {
-  describeDatabase("PostgreSQL", async () => openPostgres(postgresUrl));
+  const url = postgresUrl;
+  describeDatabase("PostgreSQL", async () => openPostgres(url));
 } else {
   announceSkip("PostgreSQL suites", "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them");
   describe.skip("database: PostgreSQL (DATABASE_URL not set)", () => it("skipped", () => {}));
