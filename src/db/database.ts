@@ -6,7 +6,7 @@ export type Row = Record<string, unknown>;
 
 /** What a repository needs: parameterised SQL in, rows out. Both drivers speak the same dialect. */
 export interface Executor {
-  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
 export interface Database extends Executor {
@@ -27,13 +27,13 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   let closed = false;
   return {
     kind: "pglite",
-    async query<T extends Row>(text: string, params?: readonly unknown[]) {
+    async query<T>(text: string, params?: readonly unknown[]) {
       return (await pg.query<T>(text, params as unknown[])).rows;
     },
     transaction: (fn) =>
       pg.transaction((tx) =>
         fn({
-          query: async <T extends Row>(text: string, params?: readonly unknown[]) =>
+          query: async <T>(text: string, params?: readonly unknown[]) =>
             (await tx.query<T>(text, params as unknown[])).rows,
         }),
       ),
@@ -69,7 +69,7 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
       },
     },
   });
-  const run = async <T extends Row>(
+  const run = async <T>(
     target: postgres.Sql | postgres.TransactionSql,
     text: string,
     params?: readonly unknown[],

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { platformErrors } from "./errors.ts";
 
 /**
@@ -11,6 +11,11 @@ export class Sealer {
 
   constructor(secret: string | undefined) {
     this.key = secret ? createHash("sha256").update(`ledgerline-seal:${secret}`).digest() : randomBytes(32);
+  }
+
+  /** A keyed MAC (HMAC-SHA256, base64url) of `text`, for tokens derived from others (CSRF). */
+  mac(text: string): string {
+    return createHmac("sha256", this.key).update(text).digest("base64url");
   }
 
   seal(plain: string): string {
@@ -40,4 +45,11 @@ function unsealable() {
 /** SHA-256 of a token, hex: what services store and what the gateway sends instead of the token. */
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
+}
+
+/** Compares two strings in constant time. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

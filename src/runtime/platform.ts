@@ -9,6 +9,8 @@ import { Lifecycle } from "../platform/lifecycle.ts";
 import type { Logger } from "../platform/logger.ts";
 import { createLogger } from "../platform/logger.ts";
 import { Metrics } from "../platform/metrics.ts";
+import { PasswordHasher } from "../platform/password-hashing.ts";
+import { Sealer } from "../platform/secrets.ts";
 import { EmbeddedTransport } from "../messaging/embedded/embedded-transport.ts";
 import { OutboxRelay, messagingMigrations } from "../messaging/outbox.ts";
 import { Requester } from "../messaging/request-reply.ts";
@@ -49,6 +51,8 @@ export class Platform {
   readonly lifecycle: Lifecycle;
   readonly databases: DatabaseProvider;
   readonly contexts = new Map<ServiceName, ServiceContext>();
+  readonly sealer: Sealer;
+  readonly hasher: PasswordHasher;
   transport!: Transport;
   requester: Requester | undefined;
 
@@ -58,6 +62,11 @@ export class Platform {
     this.log = options.log ?? createLogger({ level: config.LOG_LEVEL });
     this.lifecycle = new Lifecycle(this.log, config.SHUTDOWN_GRACE_MS);
     this.databases = new DatabaseProvider(config, { inMemory: options.inMemory ?? false });
+    this.sealer = new Sealer(config.LEDGERLINE_SECRET);
+    this.hasher = new PasswordHasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });
+    if (!config.LEDGERLINE_SECRET && config.KAFKA_BROKERS) {
+      this.log.warn("LEDGERLINE_SECRET is not set: sealed fields can be opened only by this process");
+    }
   }
 
   get config(): Readonly<Config> {
@@ -134,7 +143,18 @@ export class Platform {
       metrics: this.metrics,
       pollMs: config.OUTBOX_POLL_MS,
     });
-    const ctx = new ServiceContext(service.name, schema, db, this.transport, config, log, this.metrics, relay);
+    const ctx = new ServiceContext(
+      service.name,
+      schema,
+      db,
+      this.transport,
+      config,
+      log,
+      this.metrics,
+      relay,
+      this.sealer,
+      this.hasher,
+    );
     this.contexts.set(service.name, ctx);
     return {
       name: service.name,

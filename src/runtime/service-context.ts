@@ -5,6 +5,8 @@ import type { AppError } from "../platform/errors.ts";
 import { canRetry } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { Metrics } from "../platform/metrics.ts";
+import type { PasswordHasher } from "../platform/password-hashing.ts";
+import type { Sealer } from "../platform/secrets.ts";
 import type { Contract } from "../messaging/contracts.ts";
 import type { Envelope } from "../messaging/envelope.ts";
 import { causedBy, createEnvelope } from "../messaging/envelope.ts";
@@ -46,6 +48,9 @@ export class ServiceContext {
     readonly log: Logger,
     readonly metrics: Metrics,
     private readonly relay: OutboxRelay,
+    /** Opens and seals secrets carried in messages (passwords, links). */
+    readonly sealer: Sealer,
+    readonly hasher: PasswordHasher,
   ) {}
 
   /** Runs fn in a transaction; what it emits is written to the outbox before the commit. */
@@ -105,9 +110,21 @@ export class ServiceContext {
    * Serves a command: honours its deadline (a request whose requester gave up is skipped),
    * handles it once, and writes the reply to the outbox in the handler's transaction.
    */
-  async serve<Req extends z.ZodType, Res extends z.ZodType>(
+  async serve<Req extends z.ZodType, Res extends z.ZodType, P = undefined>(
     command: CommandContract<Req, Res>,
-    handler: (payload: z.infer<Req>, envelope: Envelope<z.infer<Req>>, tx: Tx) => Promise<z.infer<Res> | Rejection>,
+    handler: (
+      payload: z.infer<Req>,
+      envelope: Envelope<z.infer<Req>>,
+      tx: Tx,
+      prepared: P,
+    ) => Promise<z.infer<Res> | Rejection>,
+    options: {
+      /**
+       * Slow work done before the transaction opens (e.g. a password hash check), so the
+       * database is not held during it. Messages of one key still run one at a time.
+       */
+      prepare?: (payload: z.infer<Req>) => Promise<P>;
+    } = {},
   ): Promise<Subscription> {
     const consumer = `${this.name}.${command.request.type}`;
     return this.subscribe(consumer, [command.request.topic], async (envelope) => {
@@ -123,9 +140,11 @@ export class ServiceContext {
         return flush();
       };
       try {
+        const payload = envelope.payload as z.infer<Req>;
+        const prepared = (options.prepare ? await options.prepare(payload) : undefined) as P;
         await handleOnce(this.db, this.schema, consumer, envelope.id, async (raw) => {
           const { tx, flush } = this.wrap(raw);
-          const outcome = await handler(envelope.payload as z.infer<Req>, envelope as Envelope<z.infer<Req>>, tx);
+          const outcome = await handler(payload, envelope as Envelope<z.infer<Req>>, tx, prepared);
           await flush();
           // The reply commits with the handler's own writes: both or neither.
           await reply(raw, outcome instanceof Rejection ? { error: outcome.error } : { result: outcome });

@@ -12,6 +12,8 @@ import type { Delivery, OutgoingMessage, Transport } from "../../src/messaging/t
 import { dlqTopic } from "../../src/messaging/transport.ts";
 import { platformErrors } from "../../src/platform/errors.ts";
 import { Metrics } from "../../src/platform/metrics.ts";
+import { PasswordHasher } from "../../src/platform/password-hashing.ts";
+import { Sealer } from "../../src/platform/secrets.ts";
 import { ServiceContext } from "../../src/runtime/service-context.ts";
 import { testConfig, testLogger, unique, waitFor } from "../support/index.ts";
 
@@ -208,7 +210,7 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
         await migrate(h.db, schema, messagingMigrations, "messaging");
         relay = new OutboxRelay({ db: h.db, schema, service: "conformance", transport: h.transport, log, metrics, pollMs: 20 });
         relay.start();
-        responder = new ServiceContext("conformance", schema, h.db, h.transport, config, log, metrics, relay);
+        responder = new ServiceContext("conformance", schema, h.db, h.transport, config, log, metrics, relay, new Sealer(undefined), new PasswordHasher({ memoryKiB: 8192, iterations: 1 }));
         await responder.serve(echo, async (payload) => {
           if (payload.delayMs) await new Promise((r) => setTimeout(r, payload.delayMs));
           if (payload.text === "fail") throw platformErrors.FORBIDDEN();

@@ -1,0 +1,112 @@
+import { accountErrors } from "../../../contracts/errors.ts";
+import type { login } from "../../../contracts/login/index.ts";
+import { accountLocked, loginFailed, loginSucceeded } from "../../../contracts/login/index.ts";
+import { newId } from "../../../platform/ids.ts";
+import type { z } from "zod";
+import type { Envelope } from "../../../messaging/envelope.ts";
+import type { Rejection, ServiceContext, Tx } from "../../../runtime/service-context.ts";
+import { reject } from "../../../runtime/service-context.ts";
+import type { Credentials, LoginRepository } from "../db/repository.ts";
+import type { LockoutPolicy } from "../domain/lockout-policy.ts";
+import { lockStatus, recordFailure, recordSuccess } from "../domain/lockout-policy.ts";
+
+type Request = z.infer<typeof login.request.schema>;
+type Result = z.infer<typeof login.result>;
+
+/** What is known before the transaction: the lock state, the user, and whether the password matched. */
+export interface Checked {
+  readonly locked: { retryAfterSeconds: number } | undefined;
+  readonly user: Credentials | undefined;
+  readonly passwordMatches: boolean;
+}
+
+export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy: LockoutPolicy) {
+  const verifications = ctx.metrics.counter(
+    "ledgerline_password_verifications_total",
+    "Password hash verifications done by login (unknown emails included)",
+  );
+
+  /**
+   * Outside the transaction: a locked account costs no hash; an unknown email costs the same
+   * hash work as a known one. Attempts for one email arrive on one partition, one at a time,
+   * so the state read here cannot change before the transaction below.
+   */
+  async function prepare(payload: Request): Promise<Checked> {
+    const status = lockStatus(await repo.attempts(ctx.db, payload.email), new Date(), policy);
+    const user = await repo.credentialsByEmail(ctx.db, payload.email);
+    if (status.locked) return { locked: status, user, passwordMatches: false };
+    const password = ctx.sealer.unseal(payload.password);
+    verifications.inc();
+    const passwordMatches = user
+      ? await ctx.hasher.verify(user.passwordHash, password)
+      : await ctx.hasher.verifyNothing(password);
+    return { locked: undefined, user, passwordMatches };
+  }
+
+  async function handle(payload: Request, envelope: Envelope, tx: Tx, checked: Checked): Promise<Result | Rejection> {
+    const now = new Date();
+    const { user } = checked;
+    const client = { ip: payload.ip, userAgent: payload.userAgent };
+    const fail = async (reason: string) => {
+      if (user) await repo.addHistory(tx, { userId: user.userId, at: now, ...client, outcome: reason });
+      tx.emit(loginFailed, payload.email, { email: payload.email, userId: user?.userId ?? null, at: now.toISOString(), reason, ...client }, envelope);
+    };
+
+    if (checked.locked) {
+      await fail("locked");
+      return reject(accountErrors.ACCOUNT_LOCKED({ headers: { "Retry-After": String(checked.locked.retryAfterSeconds) } }));
+    }
+    if (!checked.passwordMatches || !user || user.status === "EXPIRED") {
+      const outcome = recordFailure(await repo.attempts(tx, payload.email), now, policy);
+      await repo.saveAttempts(tx, payload.email, outcome.state);
+      await fail("invalid_credentials");
+      if (outcome.lock) {
+        tx.emit(
+          accountLocked,
+          payload.email,
+          {
+            email: payload.email,
+            userId: user?.userId ?? null,
+            lockedAt: now.toISOString(),
+            lockedUntil: outcome.lock.until?.toISOString() ?? null,
+            failures: outcome.lock.failures,
+            lockCount: outcome.state.lockCount,
+            permanent: outcome.lock.permanent,
+          },
+          envelope,
+        );
+      }
+      return reject(accountErrors.INVALID_CREDENTIALS());
+    }
+
+    await repo.saveAttempts(tx, payload.email, recordSuccess());
+    if (user.status === "PENDING") {
+      await fail("not_active");
+      return reject(accountErrors.ACCOUNT_NOT_ACTIVE());
+    }
+    if (user.status === "SUSPENDED") {
+      await fail("suspended");
+      return reject(accountErrors.ACCOUNT_SUSPENDED());
+    }
+    const sessionId = newId();
+    const expiresAt = new Date(now.getTime() + ctx.config.SESSION_ABSOLUTE_HOURS * 3_600_000);
+    await repo.insertSession(tx, {
+      id: sessionId,
+      userId: user.userId,
+      tokenHash: payload.sessionTokenHash,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+      ...client,
+    });
+    await repo.addHistory(tx, { userId: user.userId, at: now, ...client, outcome: "success" });
+    tx.emit(loginSucceeded, user.userId, { userId: user.userId, email: user.email, sessionId, at: now.toISOString(), ...client }, envelope);
+    return {
+      user: { id: user.userId, email: user.email, role: user.role, fullName: user.fullName },
+      sessionId,
+      expiresAt: expiresAt.toISOString(),
+    };
+  }
+
+  return { prepare, handle };
+}

@@ -1,0 +1,162 @@
+import type { Executor } from "../../../db/database.ts";
+import { ident } from "../../../db/database.ts";
+import type { AttemptState } from "../domain/lockout-policy.ts";
+import { cleanState } from "../domain/lockout-policy.ts";
+
+export interface Credentials {
+  userId: string;
+  email: string;
+  role: "user" | "admin";
+  status: "PENDING" | "ACTIVE" | "SUSPENDED" | "EXPIRED";
+  fullName: string | null;
+  passwordHash: string;
+  version: number;
+}
+
+export interface SessionRow {
+  id: string;
+  userId: string;
+  tokenHash: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  ip: string;
+  userAgent: string;
+}
+
+/** login's tables: its credentials view, attempt counters, sessions and history. */
+export class LoginRepository {
+  private readonly s: string;
+
+  constructor(schema: string) {
+    this.s = ident(schema);
+  }
+
+  async credentialsByEmail(db: Executor, email: string): Promise<Credentials | undefined> {
+    const rows = await db.query<Credentials>(
+      `select user_id as "userId", email, role, status, full_name as "fullName", password_hash as "passwordHash", version
+         from ${this.s}.credentials where email = $1`,
+      [email],
+    );
+    return rows[0];
+  }
+
+  async credentialsById(db: Executor, userId: string): Promise<Credentials | undefined> {
+    const rows = await db.query<Credentials>(
+      `select user_id as "userId", email, role, status, full_name as "fullName", password_hash as "passwordHash", version
+         from ${this.s}.credentials where user_id = $1`,
+      [userId],
+    );
+    return rows[0];
+  }
+
+  /** Applies a credentials event if it is newer than what the view holds. */
+  async upsertCredentials(db: Executor, c: Credentials): Promise<boolean> {
+    // An email freed by an expired signup may be taken by a new user id.
+    await db.query(`delete from ${this.s}.credentials where email = $1 and user_id <> $2`, [c.email, c.userId]);
+    const rows = await db.query(
+      `insert into ${this.s}.credentials (user_id, email, role, status, full_name, password_hash, version)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (user_id) do update set email = excluded.email, role = excluded.role, status = excluded.status,
+         full_name = excluded.full_name, password_hash = excluded.password_hash, version = excluded.version
+         where ${this.s}.credentials.version < excluded.version
+       returning user_id`,
+      [c.userId, c.email, c.role, c.status, c.fullName, c.passwordHash, c.version],
+    );
+    return rows.length === 1;
+  }
+
+  async attempts(db: Executor, email: string): Promise<AttemptState> {
+    const rows = await db.query<{ failures: number; lock_count: number; locked_until: Date | null; permanent: boolean }>(
+      `select failures, lock_count, locked_until, permanent from ${this.s}.attempts where email = $1`,
+      [email],
+    );
+    const row = rows[0];
+    if (!row) return cleanState;
+    return { failures: row.failures, lockCount: row.lock_count, lockedUntil: row.locked_until, permanent: row.permanent };
+  }
+
+  async saveAttempts(db: Executor, email: string, state: AttemptState): Promise<void> {
+    await db.query(
+      `insert into ${this.s}.attempts (email, failures, lock_count, locked_until, permanent, updated_at)
+       values ($1, $2, $3, $4, $5, now())
+       on conflict (email) do update set failures = excluded.failures, lock_count = excluded.lock_count,
+         locked_until = excluded.locked_until, permanent = excluded.permanent, updated_at = now()`,
+      [email, state.failures, state.lockCount, state.lockedUntil, state.permanent],
+    );
+  }
+
+  async insertSession(db: Executor, session: SessionRow): Promise<void> {
+    await db.query(
+      `insert into ${this.s}.sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        session.id,
+        session.userId,
+        session.tokenHash,
+        session.createdAt,
+        session.lastSeenAt,
+        session.expiresAt,
+        session.ip,
+        session.userAgent,
+      ],
+    );
+  }
+
+  /** A live session by token hash, its last-seen time moved to now. */
+  async touchSession(db: Executor, tokenHash: string, now: Date, idleSince: Date): Promise<SessionRow | undefined> {
+    const rows = await db.query<SessionRow>(
+      `update ${this.s}.sessions set last_seen_at = $2
+        where token_hash = $1 and revoked_at is null and expires_at > $2 and last_seen_at > $3
+        returning id, user_id as "userId", token_hash as "tokenHash", created_at as "createdAt",
+          last_seen_at as "lastSeenAt", expires_at as "expiresAt", ip, user_agent as "userAgent"`,
+      [tokenHash, now, idleSince],
+    );
+    return rows[0];
+  }
+
+  async liveSessions(db: Executor, userId: string, now: Date): Promise<SessionRow[]> {
+    return db.query<SessionRow>(
+      `select id, user_id as "userId", token_hash as "tokenHash", created_at as "createdAt",
+          last_seen_at as "lastSeenAt", expires_at as "expiresAt", ip, user_agent as "userAgent"
+         from ${this.s}.sessions where user_id = $1 and revoked_at is null and expires_at > $2
+        order by created_at desc`,
+      [userId, now],
+    );
+  }
+
+  /** Revokes the user's live sessions (one, or all but one, or all); returns those revoked. */
+  async revoke(
+    db: Executor,
+    userId: string,
+    which: { only?: string; except?: string },
+    reason: string,
+    now: Date,
+  ): Promise<{ id: string; tokenHash: string }[]> {
+    return db.query<{ id: string; tokenHash: string }>(
+      `update ${this.s}.sessions set revoked_at = $2, revoked_reason = $3
+        where user_id = $1 and revoked_at is null
+          and ($4::uuid is null or id = $4::uuid) and ($5::uuid is null or id <> $5::uuid)
+        returning id, token_hash as "tokenHash"`,
+      [userId, now, reason, which.only ?? null, which.except ?? null],
+    );
+  }
+
+  async addHistory(db: Executor, entry: { userId: string; at: Date; ip: string; userAgent: string; outcome: string }): Promise<void> {
+    await db.query(`insert into ${this.s}.history (user_id, at, ip, user_agent, outcome) values ($1, $2, $3, $4, $5)`, [
+      entry.userId,
+      entry.at,
+      entry.ip,
+      entry.userAgent,
+      entry.outcome,
+    ]);
+  }
+
+  async history(db: Executor, userId: string, limit: number) {
+    return db.query<{ at: Date; ip: string; userAgent: string; outcome: string }>(
+      `select at, ip, user_agent as "userAgent", outcome from ${this.s}.history where user_id = $1
+        order by at desc, id desc limit $2`,
+      [userId, limit],
+    );
+  }
+}
