@@ -107,7 +107,7 @@ export const envSchema = z.object({
 
   SESSION_IDLE_MINUTES: int(1, 60 * 24 * 30).default(60 * 24),
   SESSION_ABSOLUTE_HOURS: int(1, 24 * 365).default(24 * 14),
-  /** Trust X-Forwarded-* from a proxy in front (true, a hop count, or an address list). */
+  /** Trust X-Forwarded-* from a proxy in front: true, false, or a comma-separated address/CIDR list. */
   TRUST_PROXY: z.string().default("false"),
 });
 

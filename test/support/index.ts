@@ -3,15 +3,21 @@ import type { Config } from "../../src/platform/config.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import type { Logger } from "../../src/platform/logger.ts";
 import { createLogger } from "../../src/platform/logger.ts";
+import { Sealer } from "../../src/platform/secrets.ts";
 
 /** A name no other test uses: topics, groups and schemas (lower-case, SQL-safe). */
 export function unique(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString("hex")}`;
 }
 
+/** One sealing key for every test platform, so a test can seal what a service will open. */
+export const TEST_SECRET = "ledgerline-test-secret-0123456789abcdef";
+export const testSealer = new Sealer(TEST_SECRET);
+
 export function testConfig(overrides: Record<string, string> = {}): Readonly<Config> {
   return loadConfig({
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    LEDGERLINE_SECRET: TEST_SECRET,
     CONSUMER_RETRY_BASE_MS: "10",
     OUTBOX_POLL_MS: "50",
     ...overrides,

@@ -5,17 +5,22 @@ import { defineContract } from "../../messaging/contracts.ts";
 const link = z.url({ protocol: /^https?$/, message: "expected an http(s) URL" });
 const instant = z.iso.datetime({ offset: true });
 const email = z.email({ message: "expected an email address" }).max(254);
+/**
+ * A link that carries a token is a secret: it crosses the log sealed (src/platform/secrets.ts)
+ * and the mailer opens it just before rendering.
+ */
+const sealedLink = z.string().regex(/^v1\.[\w-]+\.[\w-]*\.[\w-]+$/, "expected a sealed link");
 
 /** One schema per template, so the data each template needs is typed where it is emitted. */
 const activation = z.object({
   to: email,
   template: z.literal("activation"),
-  data: z.object({ link, expiresAt: instant }),
+  data: z.object({ link: sealedLink, expiresAt: instant }),
 });
 const passwordReset = z.object({
   to: email,
   template: z.literal("password-reset"),
-  data: z.object({ link, expiresAt: instant }),
+  data: z.object({ link: sealedLink, expiresAt: instant }),
 });
 const passwordChanged = z.object({
   to: email,
@@ -47,7 +52,9 @@ export type TemplateName = SendEmail["template"];
 /** The data one template needs: `TemplateData<"activation">` is `{ link, expiresAt }`. */
 export type TemplateData<T extends TemplateName> = Extract<SendEmail, { template: T }>["data"];
 
-export const templateNames = sendEmailSchema.options.map((o) => o.shape.template.value) as readonly TemplateName[];
+export const templateNames = sendEmailSchema.options.map(
+  (o) => o.shape.template.value,
+) as readonly TemplateName[];
 
 /**
  * Asks the mailer to render one template and send it to one recipient. Fire-and-forget: the
@@ -61,3 +68,9 @@ export const sendEmail = defineContract({
   schema: sendEmailSchema,
   description: "Render a mail template and send it to one recipient, once per envelope id.",
 });
+
+/** The templates whose `link` travels sealed. */
+export const sealedLinkTemplates: ReadonlySet<TemplateName> = new Set(["activation", "password-reset"]);
+
+/** Checks an opened link: only web links go into emails. */
+export const webLink = link;

@@ -1,0 +1,144 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+
+export type Access = "public" | "user" | "admin";
+
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  readonly url: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly access: Access;
+  readonly body?: B;
+  readonly query?: Q;
+  /** Status → description of the success answers. */
+  readonly success: Readonly<Record<number, string>>;
+  /** Error codes this route may answer with (beyond the common ones). */
+  readonly errors?: readonly string[];
+  /** A content type other than JSON (the PDF, the event stream). */
+  readonly produces?: string;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export interface RouteInput<B, Q> {
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+  readonly body: B;
+  readonly query: Q;
+  readonly params: Record<string, string>;
+}
+
+/**
+ * Declares routes once: zod validates the body and query (a ZodError becomes 400
+ * VALIDATION_FAILED with one detail per field), and every route lands in /openapi.json.
+ */
+export class Api {
+  readonly routes: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
+
+  constructor(readonly app: FastifyInstance) {}
+
+  route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+    spec: RouteSpec<B, Q>,
+    handler: (input: RouteInput<Infer<B>, Infer<Q>>) => Promise<unknown>,
+  ): void {
+    this.routes.push(spec);
+    this.app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (request, reply) => {
+        const body = (spec.body ? spec.body.parse(request.body ?? {}) : undefined) as Infer<B>;
+        const query = (spec.query ? spec.query.parse(request.query ?? {}) : undefined) as Infer<Q>;
+        const params = (request.params ?? {}) as Record<string, string>;
+        return handler({ request, reply, body, query, params });
+      },
+    });
+  }
+
+  openapi(info: { title: string; version: string; serverUrl: string }): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const route of this.routes) {
+      const path = route.url.replace(/:(\w+)/g, "{$1}");
+      const params = [...route.url.matchAll(/:(\w+)/g)].map((m) => ({
+        name: m[1],
+        in: "path",
+        required: true,
+        schema: { type: "string" },
+      }));
+      const queryParams = route.query ? queryParameters(route.query) : [];
+      const responses: Record<string, unknown> = {};
+      for (const [status, description] of Object.entries(route.success)) {
+        responses[status] = route.produces
+          ? { description, content: { [route.produces]: {} } }
+          : { description, content: { "application/json": {} } };
+      }
+      const codes = [...(route.errors ?? []), ...(route.body || route.query ? ["VALIDATION_FAILED"] : [])];
+      if (route.access !== "public") codes.push("UNAUTHENTICATED");
+      if (route.access === "admin") codes.push("FORBIDDEN");
+      responses.default = {
+        description: `Error${codes.length ? `: ${[...new Set(codes)].join(", ")}` : ""}`,
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      };
+      (paths[path] ??= {})[route.method.toLowerCase()] = {
+        summary: route.summary,
+        tags: [route.tag],
+        ...(route.access !== "public" ? { security: [{ cookie: [] }, { bearer: [] }] } : {}),
+        ...(params.length + queryParams.length ? { parameters: [...params, ...queryParams] } : {}),
+        ...(route.body
+          ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(route.body) } } } }
+          : {}),
+        responses,
+      };
+    }
+    return {
+      openapi: "3.1.0",
+      info: { title: info.title, version: info.version },
+      servers: [{ url: info.serverUrl }],
+      paths,
+      components: {
+        securitySchemes: {
+          cookie: { type: "apiKey", in: "cookie", name: "ll_session" },
+          bearer: { type: "http", scheme: "bearer" },
+        },
+        schemas: {
+          Error: {
+            type: "object",
+            required: ["error"],
+            properties: {
+              error: {
+                type: "object",
+                required: ["code", "message"],
+                properties: {
+                  code: { type: "string" },
+                  message: { type: "string" },
+                  details: {
+                    type: "array",
+                    items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    };
+  }
+}
+
+function toSchema(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  } catch {
+    return {};
+  }
+}
+
+function queryParameters(schema: z.ZodType): unknown[] {
+  const json = toSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    schema: s,
+  }));
+}
