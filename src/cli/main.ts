@@ -4,6 +4,7 @@ import { buildGateway } from "../gateway/gateway.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { Platform } from "../runtime/platform.ts";
 import { allServices, servicesNamed } from "../services/index.ts";
+import { bootstrapAdmin, createAdminCommand } from "./admin.ts";
 import { describeDeadLetters, listDeadLetterTopics, replayDeadLetters } from "./dlq.ts";
 
 const usage = `ledgerline — event-driven accounting platform
@@ -14,6 +15,8 @@ Usage:
   ledgerline dlq list [--topic <topic>.dlq]        dead-letter topics, or the messages of one
   ledgerline dlq replay --topic <topic>.dlq [--id <message id>]
                                                    publish dead letters back to their topic
+  ledgerline admin create --email <address>        create an admin (password from LEDGERLINE_ADMIN_PASSWORD
+                                                   or typed on standard input)
 Configuration comes from the environment: see docs/configuration.md.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -24,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       service: { type: "string" },
       topic: { type: "string" },
       id: { type: "string" },
+      email: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -44,10 +48,11 @@ async function main(argv: string[]): Promise<number> {
     });
     await platform.start();
     if (withGateway) {
-      const app = await buildGateway(platform);
-      platform.lifecycle.add({ name: "http", stop: () => app.close() });
-      await app.listen({ host: config.HOST, port: config.PORT });
-      const { port } = app.server.address() as AddressInfo;
+      const gateway = await buildGateway(platform);
+      await platform.lifecycle.startPart({ name: "gateway", start: () => gateway.start(), stop: () => gateway.stop() });
+      await gateway.app.listen({ host: config.HOST, port: config.PORT });
+      const { port } = gateway.app.server.address() as AddressInfo;
+      await bootstrapAdmin(platform);
       const url = config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
       console.log(`Ledgerline is running at ${url}  (transport: ${platform.transport.kind}; Ctrl-C stops)`);
     } else {
@@ -105,6 +110,11 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       await platform.stop();
     }
+  }
+
+  if (command === "admin" && sub === "create") {
+    if (!values.email) throw new UsageError("admin create needs --email <address>");
+    return createAdminCommand(config, values.email);
   }
 
   throw new UsageError(`unknown command "${command}"`);

@@ -1,0 +1,60 @@
+import { createInterface } from "node:readline/promises";
+import { createAdmin } from "../contracts/accounts/index.ts";
+import { checkPassword, passwordProblemMessages } from "../contracts/accounts/password-policy.ts";
+import type { Config } from "../platform/config.ts";
+import { Platform } from "../runtime/platform.ts";
+import { servicesNamed } from "../services/index.ts";
+
+/** Creates the first admin from LEDGERLINE_ADMIN_EMAIL / _PASSWORD at start, if absent. */
+export async function bootstrapAdmin(platform: Platform): Promise<void> {
+  const { LEDGERLINE_ADMIN_EMAIL: email, LEDGERLINE_ADMIN_PASSWORD: password } = platform.config;
+  if (!email || !password || !platform.requester) return;
+  const problem = checkPassword(password, email, platform.config.PASSWORD_MIN_LENGTH);
+  if (problem) {
+    platform.log.error(`LEDGERLINE_ADMIN_PASSWORD: ${passwordProblemMessages[problem](platform.config.PASSWORD_MIN_LENGTH)}`);
+    return;
+  }
+  const result = await platform.requester.request(createAdmin, email.toLowerCase(), {
+    email,
+    password: platform.sealer.seal(password),
+  });
+  platform.log.info({ userId: result.userId, created: result.created }, result.created ? "admin created" : "admin exists");
+}
+
+/**
+ * `ledgerline admin create --email x`: over Kafka it asks the running accounts service; on the
+ * embedded defaults it runs accounts itself (stop `npm start` first: one process owns ./data).
+ */
+export async function createAdminCommand(config: Readonly<Config>, email: string): Promise<number> {
+  const password = config.LEDGERLINE_ADMIN_PASSWORD ?? (await ask("Password for the new admin: "));
+  const problem = checkPassword(password, email, config.PASSWORD_MIN_LENGTH);
+  if (problem) {
+    console.error(passwordProblemMessages[problem](config.PASSWORD_MIN_LENGTH));
+    return 2;
+  }
+  const platform = new Platform({
+    config,
+    services: config.KAFKA_BROKERS ? [] : servicesNamed(["accounts", "login"]),
+    requester: true,
+  });
+  await platform.start();
+  try {
+    const result = await platform.requester!.request(createAdmin, email.toLowerCase(), {
+      email,
+      password: platform.sealer.seal(password),
+    });
+    console.log(result.created ? `admin ${email} created` : `${email} is already registered; nothing changed`);
+    return 0;
+  } finally {
+    await platform.stop();
+  }
+}
+
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
+}
