@@ -29,8 +29,10 @@ export class Lifecycle {
 
   async start(): Promise<void> {
     for (const part of this.parts) {
+      const begun = Date.now();
       await part.start?.();
       this.started.push(part);
+      this.log.debug({ part: part.name, ms: Date.now() - begun }, "started");
     }
   }
 

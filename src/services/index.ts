@@ -1,8 +1,21 @@
 import type { ServiceName } from "../platform/config.ts";
 import type { ServiceDefinition } from "../runtime/platform.ts";
+import { accountsService } from "./accounts/service.ts";
+import { activationService } from "./activation/service.ts";
+import { lockoutService } from "./lockout/service.ts";
+import { loginService } from "./login/service.ts";
+import { mailerService } from "./mailer/service.ts";
+import { passwordService } from "./password/service.ts";
 
-/** Every business service, in start order (producers of user events before their consumers). */
-export const allServices: readonly ServiceDefinition[] = [];
+/** Every business service, in start order: consumers are subscribed before the gateway opens. */
+export const allServices: readonly ServiceDefinition[] = [
+  mailerService,
+  accountsService,
+  activationService,
+  loginService,
+  lockoutService,
+  passwordService,
+];
 
 export function servicesNamed(names: readonly string[]): ServiceDefinition[] {
   return names.map((name) => {

@@ -81,7 +81,11 @@ export class KafkaSubscription implements Subscription {
     );
   }
 
-  /** Connects, joins the group and starts fetching; resolves once the member holds its partitions. */
+  /**
+   * Connects and subscribes, then starts the member without waiting for its group join (a
+   * join takes seconds; a service with ten subscriptions would start ten times slower).
+   * `ready` resolves once the member holds its partitions.
+   */
   async start(): Promise<void> {
     try {
       await this.consumer.connect();
@@ -89,14 +93,18 @@ export class KafkaSubscription implements Subscription {
         topics: [...this.options.topics],
         fromBeginning: this.options.fromBeginning ?? true,
       });
-      await this.consumer.run({
-        partitionsConsumedConcurrently: this.timings.partitionsConsumedConcurrently,
-        eachMessage: (payload) => this.handle(payload),
-      });
     } catch (error) {
       await this.stop();
       throw error;
     }
+    this.consumer
+      .run({
+        partitionsConsumedConcurrently: this.timings.partitionsConsumedConcurrently,
+        eachMessage: (payload) => this.handle(payload),
+      })
+      .catch((error: unknown) => {
+        if (!this.stopping) this.log.error({ err: error }, "consumer could not start");
+      });
   }
 
   assignment(): string[] {

@@ -1,0 +1,30 @@
+import { getInvoice, getInvoicePdf, listInvoices } from "../../../contracts/invoicing/index.ts";
+import { reject } from "../../../runtime/service-context.ts";
+import type { InvoicingDeps } from "../deps.ts";
+import { toDetail, toSummary } from "../domain/invoice.ts";
+import { invoicingErrors } from "../errors.ts";
+
+const DEFAULT_LIST_LIMIT = 100;
+
+/**
+ * The read side: list-invoices, get-invoice, get-invoice-pdf. Every query is scoped by the
+ * requesting user, so another user's invoice is INVOICE_NOT_FOUND, exactly like a missing one.
+ */
+export async function serveInvoiceReads({ ctx, repo }: InvoicingDeps): Promise<void> {
+  await ctx.serve(listInvoices, async (payload, _envelope, tx) => ({
+    invoices: (await repo.list(tx, payload.userId, payload.limit ?? DEFAULT_LIST_LIMIT)).map(toSummary),
+  }));
+
+  await ctx.serve(getInvoice, async (payload, _envelope, tx) => {
+    const invoice = await repo.find(tx, payload.invoiceId, payload.userId);
+    return invoice ? toDetail(invoice) : reject(invoicingErrors.INVOICE_NOT_FOUND());
+  });
+
+  await ctx.serve(getInvoicePdf, async (payload, _envelope, tx) => {
+    const found = await repo.pdf(tx, payload.userId, payload.invoiceId);
+    if (!found) return reject(invoicingErrors.INVOICE_NOT_FOUND());
+    if (found.status === "failed") return reject(invoicingErrors.INVOICE_FAILED());
+    if (!found.pdf) return reject(invoicingErrors.NOT_READY({ headers: { "Retry-After": "1" } }));
+    return { number: found.number, pdfBase64: Buffer.from(found.pdf).toString("base64") };
+  });
+}

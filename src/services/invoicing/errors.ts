@@ -1,0 +1,17 @@
+import { defineErrors } from "../../platform/errors.ts";
+
+/**
+ * Invoicing's codes. The first four reach HTTP clients in replies; INVOICE_SELLER_UNKNOWN only
+ * travels in retries and dead letters of the render worker.
+ */
+export const invoicingErrors = defineErrors("invoicing", {
+  INVOICE_NOT_FOUND: { status: 404, message: "No such invoice." },
+  NOT_READY: { status: 409, message: "The invoice PDF is not ready yet; try again shortly." },
+  INVOICE_FAILED: { status: 409, message: "This invoice could not be generated." },
+  INVOICE_INVALID: { status: 400, message: "The invoice is not valid." },
+  INVOICE_SELLER_UNKNOWN: {
+    status: 503,
+    message: "The seller's profile has not reached invoicing yet; rendering is retried.",
+    canRetry: true,
+  },
+});
