@@ -11,14 +11,19 @@ export async function bootstrapAdmin(platform: Platform): Promise<void> {
   if (!email || !password || !platform.requester) return;
   const problem = checkPassword(password, email, platform.config.PASSWORD_MIN_LENGTH);
   if (problem) {
-    platform.log.error(`LEDGERLINE_ADMIN_PASSWORD: ${passwordProblemMessages[problem](platform.config.PASSWORD_MIN_LENGTH)}`);
+    platform.log.error(
+      `LEDGERLINE_ADMIN_PASSWORD: ${passwordProblemMessages[problem](platform.config.PASSWORD_MIN_LENGTH)}`,
+    );
     return;
   }
   const result = await platform.requester.request(createAdmin, email.toLowerCase(), {
     email,
     password: platform.sealer.seal(password),
   });
-  platform.log.info({ userId: result.userId, created: result.created }, result.created ? "admin created" : "admin exists");
+  platform.log.info(
+    { userId: result.userId, created: result.created },
+    result.created ? "admin created" : "admin exists",
+  );
 }
 
 /**
@@ -43,7 +48,9 @@ export async function createAdminCommand(config: Readonly<Config>, email: string
       email,
       password: platform.sealer.seal(password),
     });
-    console.log(result.created ? `admin ${email} created` : `${email} is already registered; nothing changed`);
+    console.log(
+      result.created ? `admin ${email} created` : `${email} is already registered; nothing changed`,
+    );
     return 0;
   } finally {
     await platform.stop();

@@ -11,7 +11,8 @@ export interface DeadLetterSummary {
 export async function listDeadLetterTopics(transport: Transport): Promise<DeadLetterSummary[]> {
   const topics = (await transport.listTopics()).filter((t) => isDlqTopic(t.topic));
   const out: DeadLetterSummary[] = [];
-  for (const { topic } of topics) out.push({ topic, count: (await transport.read(topic, { limit: 100_000 })).length });
+  for (const { topic } of topics)
+    out.push({ topic, count: (await transport.read(topic, { limit: 100_000 })).length });
   return out.sort((a, b) => a.topic.localeCompare(b.topic));
 }
 

@@ -39,7 +39,10 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
 
   if (command === "start") {
-    const names = values.service?.split(",").map((s) => s.trim()) ?? ["gateway", ...allServices.map((s) => s.name)];
+    const names = values.service?.split(",").map((s) => s.trim()) ?? [
+      "gateway",
+      ...allServices.map((s) => s.name),
+    ];
     const withGateway = names.includes("gateway");
     const platform = new Platform({
       config,
@@ -49,7 +52,11 @@ async function main(argv: string[]): Promise<number> {
     await platform.start();
     if (withGateway) {
       const gateway = await buildGateway(platform);
-      await platform.lifecycle.startPart({ name: "gateway", start: () => gateway.start(), stop: () => gateway.stop() });
+      await platform.lifecycle.startPart({
+        name: "gateway",
+        start: () => gateway.start(),
+        stop: () => gateway.stop(),
+      });
       await gateway.app.listen({ host: config.HOST, port: config.PORT });
       const { port } = gateway.app.server.address() as AddressInfo;
       await bootstrapAdmin(platform);
@@ -93,7 +100,9 @@ async function main(argv: string[]): Promise<number> {
           console.log(lines.length ? lines.join("\n") : `${values.topic} is empty`);
         } else {
           const topics = await listDeadLetterTopics(platform.transport);
-          console.log(topics.length ? topics.map((t) => `${t.topic}\t${t.count}`).join("\n") : "no dead letters");
+          console.log(
+            topics.length ? topics.map((t) => `${t.topic}\t${t.count}`).join("\n") : "no dead letters",
+          );
         }
         return 0;
       }

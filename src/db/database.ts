@@ -52,7 +52,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
 }
 
 /** Opens a postgres.js pool. Multi-host URLs and target_session_attrs make failover config-free. */
-export function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Database {
+export function openPostgres(
+  url: string,
+  options: { max?: number; applicationName?: string } = {},
+): Database {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},

@@ -25,7 +25,9 @@ export async function migrate(
     if (i > 0 && sorted[i - 1]?.version === m.version) throw new Error(`duplicate migration ${m.version}`);
   });
   return db.transaction(async (tx) => {
-    await tx.query("select pg_advisory_xact_lock(hashtext($1))", [`ledgerline:migrate:${schemaName}:${component}`]);
+    await tx.query("select pg_advisory_xact_lock(hashtext($1))", [
+      `ledgerline:migrate:${schemaName}:${component}`,
+    ]);
     await tx.query(`create schema if not exists ${schema}`);
     await tx.query(
       `create table if not exists ${schema}.schema_migrations (
@@ -34,20 +36,20 @@ export async function migrate(
     );
     const done = new Set(
       (
-        await tx.query<{ version: number }>(`select version from ${schema}.schema_migrations where component = $1`, [
-          component,
-        ])
+        await tx.query<{ version: number }>(
+          `select version from ${schema}.schema_migrations where component = $1`,
+          [component],
+        )
       ).map((r) => r.version),
     );
     const applied: number[] = [];
     for (const migration of sorted) {
       if (done.has(migration.version)) continue;
       for (const statement of splitStatements(migration.up(schema))) await tx.query(statement);
-      await tx.query(`insert into ${schema}.schema_migrations (component, version, name) values ($1, $2, $3)`, [
-        component,
-        migration.version,
-        migration.name,
-      ]);
+      await tx.query(
+        `insert into ${schema}.schema_migrations (component, version, name) values ($1, $2, $3)`,
+        [component, migration.version, migration.name],
+      );
       applied.push(migration.version);
     }
     return applied;

@@ -85,7 +85,12 @@ export class Api {
         ...(route.access !== "public" ? { security: [{ cookie: [] }, { bearer: [] }] } : {}),
         ...(params.length + queryParams.length ? { parameters: [...params, ...queryParams] } : {}),
         ...(route.body
-          ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(route.body) } } } }
+          ? {
+              requestBody: {
+                required: true,
+                content: { "application/json": { schema: toSchema(route.body) } },
+              },
+            }
           : {}),
         responses,
       };
@@ -113,7 +118,10 @@ export class Api {
                   message: { type: "string" },
                   details: {
                     type: "array",
-                    items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } } },
+                    items: {
+                      type: "object",
+                      properties: { path: { type: "string" }, message: { type: "string" } },
+                    },
                   },
                 },
               },

@@ -8,7 +8,9 @@ import { gatewayErrors } from "./errors.ts";
 export function errorBody(error: Pick<SerializedError, "code" | "message" | "details">): {
   error: { code: string; message: string; details?: readonly { path: string; message: string }[] };
 } {
-  return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+  return {
+    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+  };
 }
 
 /** Maps Fastify's own errors to catalog codes; nothing internal reaches a client. */
@@ -46,7 +48,8 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.error({ err: error }, "unhandled error");
     }
     if (appError.headers) void reply.headers(appError.headers);
-    if (appError.code === "UNAVAILABLE" && !appError.headers?.["Retry-After"]) void reply.header("Retry-After", "1");
+    if (appError.code === "UNAVAILABLE" && !appError.headers?.["Retry-After"])
+      void reply.header("Retry-After", "1");
     return reply.status(appError.status).send(errorBody(appError));
   });
   app.setNotFoundHandler((_request, reply) => {

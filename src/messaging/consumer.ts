@@ -86,10 +86,20 @@ export function createConsumer(options: ConsumerOptions): DeliveryHandler {
   };
 }
 
-async function deadLetter(options: ConsumerOptions, delivery: Delivery, error: unknown, attempts: number): Promise<void> {
+async function deadLetter(
+  options: ConsumerOptions,
+  delivery: Delivery,
+  error: unknown,
+  attempts: number,
+): Promise<void> {
   const serialized = serializeError(error);
   options.log.error(
-    { err: error instanceof AppError ? serialized : error, consumer: options.name, topic: delivery.topic, attempts },
+    {
+      err: error instanceof AppError ? serialized : error,
+      consumer: options.name,
+      topic: delivery.topic,
+      attempts,
+    },
     "message dead-lettered",
   );
   options.metrics.deadLetters.inc({ topic: delivery.topic, code: serialized.code });

@@ -54,7 +54,9 @@ export function allContracts(): Contract[] {
 export function checkPayload<P>(envelope: Envelope<P>): Envelope<P> {
   const contract = findContract(envelope.type, envelope.version);
   if (!contract) {
-    throw platformErrors.CONTRACT_VIOLATION({ message: `no contract for ${envelope.type}@${envelope.version}` });
+    throw platformErrors.CONTRACT_VIOLATION({
+      message: `no contract for ${envelope.type}@${envelope.version}`,
+    });
   }
   const result = contract.schema.safeParse(envelope.payload);
   if (!result.success) {

@@ -55,7 +55,9 @@ export function createEnvelope<P>(init: EnvelopeInit<P>): Envelope<P> {
 }
 
 /** The fields a message caused by `cause` inherits from it. */
-export function causedBy(cause: Envelope): Pick<EnvelopeInit<unknown>, "correlationId" | "causationId" | "traceparent"> {
+export function causedBy(
+  cause: Envelope,
+): Pick<EnvelopeInit<unknown>, "correlationId" | "causationId" | "traceparent"> {
   return {
     correlationId: cause.correlationId,
     causationId: cause.id,

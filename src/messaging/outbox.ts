@@ -35,7 +35,11 @@ export const messagingMigrations: Migration[] = [
 ];
 
 /** Writes outgoing messages into the outbox table, inside the caller's transaction. */
-export async function addToOutbox(tx: Executor, schema: string, messages: readonly OutgoingMessage[]): Promise<void> {
+export async function addToOutbox(
+  tx: Executor,
+  schema: string,
+  messages: readonly OutgoingMessage[],
+): Promise<void> {
   if (messages.length === 0) return;
   const s = ident(schema);
   const values: unknown[] = [];
@@ -46,7 +50,10 @@ export async function addToOutbox(tx: Executor, schema: string, messages: readon
     values.push(m.topic, m.key, m.envelope, m.headers ?? {});
     return `($${n + 1}, $${n + 2}, $${n + 3}::jsonb, $${n + 4}::jsonb)`;
   });
-  await tx.query(`insert into ${s}.outbox (topic, key, envelope, headers) values ${tuples.join(", ")}`, values);
+  await tx.query(
+    `insert into ${s}.outbox (topic, key, envelope, headers) values ${tuples.join(", ")}`,
+    values,
+  );
 }
 
 /**
@@ -110,7 +117,9 @@ export class OutboxRelay {
       metrics.outboxBacklog.set({ service }, 0);
       return 0;
     }
-    await transport.publish(rows.map((r) => ({ topic: r.topic, key: r.key, envelope: r.envelope, headers: r.headers })));
+    await transport.publish(
+      rows.map((r) => ({ topic: r.topic, key: r.key, envelope: r.envelope, headers: r.headers })),
+    );
     const last = rows[rows.length - 1]?.seq ?? 0;
     await db.query(`delete from ${this.s}.outbox where seq <= $1`, [last]);
     metrics.relayed.inc({ service }, rows.length);
@@ -134,7 +143,7 @@ export class OutboxRelay {
     let failures = 0;
     while (!signal.aborted) {
       this.kicked = false;
-      let published = 0;
+      let published: number;
       try {
         published = await this.relayOnce();
         failures = 0;
@@ -159,7 +168,10 @@ export class OutboxRelay {
     try {
       while ((await this.relayOnce()) > 0);
     } catch (error) {
-      this.options.log.warn({ err: error }, "outbox not fully drained at stop; it will be published at next start");
+      this.options.log.warn(
+        { err: error },
+        "outbox not fully drained at stop; it will be published at next start",
+      );
     }
   }
 }

@@ -197,7 +197,9 @@ export function replyTo<R>(
 ): { topic: string; key: string; envelope: Envelope<ReplyPayload<R>> } | undefined {
   if (!request.replyTo) return undefined;
   const payload: ReplyPayload<R> =
-    "result" in outcome ? { ok: true, result: outcome.result } : { ok: false, error: publicError(outcome.error) };
+    "result" in outcome
+      ? { ok: true, result: outcome.result }
+      : { ok: false, error: publicError(outcome.error) };
   return {
     topic: request.replyTo,
     key: request.key,

@@ -5,9 +5,6 @@ import { z } from "zod";
  * defaults, validated, then frozen. docs/configuration.md lists every variable; a test keeps
  * the two equal. A bad value stops the start with a message naming the variable.
  */
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
-  .transform((v) => v === "true" || v === "1" || v === "yes");
 const int = (min: number, max: number) =>
   z.coerce
     .number({ message: "expected a whole number" })
@@ -48,9 +45,7 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: optional(url(["postgres", "postgresql"])),
   KAFKA_BROKERS: optional(
-    z
-      .string()
-      .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: "expected host:port[,host:port…]" }),
+    z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: "expected host:port[,host:port…]" }),
   ),
   KAFKA_CLIENT_ID: z.string().min(1).default("ledgerline"),
   SMTP_URL: optional(url(["smtp", "smtps"])),

@@ -121,7 +121,10 @@ export const platformErrors = defineErrors("platform", {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request body must be JSON." },
   UNAUTHENTICATED: { status: 401, message: "Sign in first." },
   FORBIDDEN: { status: 403, message: "You are not allowed to do this." },
-  CSRF_INVALID: { status: 403, message: "The CSRF token is missing or wrong; reload the page and try again." },
+  CSRF_INVALID: {
+    status: 403,
+    message: "The CSRF token is missing or wrong; reload the page and try again.",
+  },
   RATE_LIMITED: { status: 429, message: "Too many requests; try again later.", canRetry: true },
   UPSTREAM_TIMEOUT: { status: 504, message: "The service did not answer in time.", canRetry: true },
   UNAVAILABLE: { status: 503, message: "The service is unavailable; try again shortly.", canRetry: true },

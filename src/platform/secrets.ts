@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 import { platformErrors } from "./errors.ts";
 
 /**
@@ -31,7 +38,9 @@ export class Sealer {
     try {
       const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64url"));
       decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+      return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString(
+        "utf8",
+      );
     } catch {
       throw unsealable();
     }
@@ -39,7 +48,9 @@ export class Sealer {
 }
 
 function unsealable() {
-  return platformErrors.INTERNAL({ message: "A sealed field could not be opened (is LEDGERLINE_SECRET the same everywhere?)" });
+  return platformErrors.INTERNAL({
+    message: "A sealed field could not be opened (is LEDGERLINE_SECRET the same everywhere?)",
+  });
 }
 
 /** SHA-256 of a token, hex: what services store and what the gateway sends instead of the token. */

@@ -58,12 +58,16 @@ export class Platform {
 
   constructor(private readonly options: PlatformOptions) {
     const { config } = options;
-    this.instanceId = config.LEDGERLINE_INSTANCE_ID ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, "")}-${newId().slice(-12)}`;
+    this.instanceId =
+      config.LEDGERLINE_INSTANCE_ID ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, "")}-${newId().slice(-12)}`;
     this.log = options.log ?? createLogger({ level: config.LOG_LEVEL });
     this.lifecycle = new Lifecycle(this.log, config.SHUTDOWN_GRACE_MS);
     this.databases = new DatabaseProvider(config, { inMemory: options.inMemory ?? false });
     this.sealer = new Sealer(config.LEDGERLINE_SECRET);
-    this.hasher = new PasswordHasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });
+    this.hasher = new PasswordHasher({
+      memoryKiB: config.ARGON2_MEMORY_KIB,
+      iterations: config.ARGON2_ITERATIONS,
+    });
     if (!config.LEDGERLINE_SECRET && config.KAFKA_BROKERS) {
       this.log.warn("LEDGERLINE_SECRET is not set: sealed fields can be opened only by this process");
     }
@@ -81,7 +85,11 @@ export class Platform {
     const { config } = this.options;
     this.lifecycle.add({ name: "databases", stop: () => this.databases.close() });
     this.transport = this.options.transport ?? (await this.createTransport());
-    this.lifecycle.add({ name: `transport:${this.transport.kind}`, start: () => this.transport.start(), stop: () => this.transport.stop() });
+    this.lifecycle.add({
+      name: `transport:${this.transport.kind}`,
+      start: () => this.transport.start(),
+      stop: () => this.transport.stop(),
+    });
     if (this.options.requester) {
       const requester = new Requester({
         transport: this.transport,
@@ -129,7 +137,9 @@ export class Platform {
     });
   }
 
-  private async servicePart(service: ServiceDefinition): Promise<{ name: string; start(): Promise<void>; stop(): Promise<void> }> {
+  private async servicePart(
+    service: ServiceDefinition,
+  ): Promise<{ name: string; start(): Promise<void>; stop(): Promise<void> }> {
     const { config } = this.options;
     const db = await this.databases.forService(service.name);
     const schema = this.schemaOf(service.name);

@@ -66,7 +66,12 @@ export class ServiceContext {
   }
 
   /** Builds one outgoing message for a contract (for publishing outside a transaction). */
-  message<S extends z.ZodType>(contract: Contract<S>, key: string, payload: z.infer<S>, cause?: Envelope): OutgoingMessage {
+  message<S extends z.ZodType>(
+    contract: Contract<S>,
+    key: string,
+    payload: z.infer<S>,
+    cause?: Envelope,
+  ): OutgoingMessage {
     return {
       topic: contract.topic,
       key,
@@ -173,7 +178,10 @@ export class ServiceContext {
         transport: this.transport,
         log: this.log,
         metrics: this.metrics,
-        retry: { maxAttempts: this.config.CONSUMER_MAX_ATTEMPTS, baseDelayMs: this.config.CONSUMER_RETRY_BASE_MS },
+        retry: {
+          maxAttempts: this.config.CONSUMER_MAX_ATTEMPTS,
+          baseDelayMs: this.config.CONSUMER_RETRY_BASE_MS,
+        },
         signal: this.abort.signal,
         handle,
       }),

@@ -39,6 +39,9 @@ if (postgresUrl) {
     };
   });
 } else {
-  announceSkip("PostgreSQL suites", "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them");
+  announceSkip(
+    "PostgreSQL suites",
+    "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them",
+  );
   describe.skip("embedded log on PostgreSQL (DATABASE_URL not set)", () => it("skipped", () => {}));
 }

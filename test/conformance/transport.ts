@@ -79,7 +79,9 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
       const keys = ["a", "b", "c", "d", "e"];
       for (let round = 0; round < 4; round++) {
         await Promise.all(
-          keys.map((key) => h.transport.publish([0, 1, 2, 3, 4].map((i) => itemMessage(topic, key, round * 5 + i)))),
+          keys.map((key) =>
+            h.transport.publish([0, 1, 2, 3, 4].map((i) => itemMessage(topic, key, round * 5 + i))),
+          ),
         );
       }
       const seen = new Map<string, number[]>();
@@ -146,7 +148,15 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
         },
       });
       // A new process starts its relay, which publishes what the dead one committed.
-      const relay = new OutboxRelay({ db: h.db, schema, service: "conformance", transport: h.transport, log, metrics, pollMs: 20 });
+      const relay = new OutboxRelay({
+        db: h.db,
+        schema,
+        service: "conformance",
+        transport: h.transport,
+        log,
+        metrics,
+        pollMs: 20,
+      });
       relay.start();
       try {
         await waitFor("outbox messages", () => received.length >= 2, 20_000);
@@ -168,7 +178,12 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
         key: "same-key",
         envelope: createEnvelope({ type: item.type, key: "same-key", payload: { key: 42 } }),
       };
-      await h.transport.publish([poison, invalid, itemMessage(topic, "same-key", 2), itemMessage(topic, "same-key", 3)]);
+      await h.transport.publish([
+        poison,
+        invalid,
+        itemMessage(topic, "same-key", 2),
+        itemMessage(topic, "same-key", 3),
+      ]);
       let poisonTries = 0;
       const handled: number[] = [];
       const sub = await h.transport.subscribe({
@@ -193,7 +208,9 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
         const byId = new Map(dead.map((d) => [d.envelope.id, d]));
         expect(byId.get(poison.envelope.id)?.headers[DLQ_HEADERS.attempts]).toBe("3");
         expect(byId.get(invalid.envelope.id)?.headers[DLQ_HEADERS.attempts]).toBe("1");
-        expect(JSON.parse(byId.get(invalid.envelope.id)?.headers[DLQ_HEADERS.error] ?? "{}").code).toBe("CONTRACT_VIOLATION");
+        expect(JSON.parse(byId.get(invalid.envelope.id)?.headers[DLQ_HEADERS.error] ?? "{}").code).toBe(
+          "CONTRACT_VIOLATION",
+        );
       } finally {
         await sub.stop();
       }
@@ -208,15 +225,40 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
       beforeAll(async () => {
         const schema = unique("rr");
         await migrate(h.db, schema, messagingMigrations, "messaging");
-        relay = new OutboxRelay({ db: h.db, schema, service: "conformance", transport: h.transport, log, metrics, pollMs: 20 });
+        relay = new OutboxRelay({
+          db: h.db,
+          schema,
+          service: "conformance",
+          transport: h.transport,
+          log,
+          metrics,
+          pollMs: 20,
+        });
         relay.start();
-        responder = new ServiceContext("conformance", schema, h.db, h.transport, config, log, metrics, relay, new Sealer(undefined), new PasswordHasher({ memoryKiB: 8192, iterations: 1 }));
+        responder = new ServiceContext(
+          "conformance",
+          schema,
+          h.db,
+          h.transport,
+          config,
+          log,
+          metrics,
+          relay,
+          new Sealer(undefined),
+          new PasswordHasher({ memoryKiB: 8192, iterations: 1 }),
+        );
         await responder.serve(echo, async (payload) => {
           if (payload.delayMs) await new Promise((r) => setTimeout(r, payload.delayMs));
           if (payload.text === "fail") throw platformErrors.FORBIDDEN();
           return { text: payload.text.toUpperCase() };
         });
-        requester = new Requester({ transport: h.transport, instanceId: instance, log, metrics, defaultTimeoutMs: 10_000 });
+        requester = new Requester({
+          transport: h.transport,
+          instanceId: instance,
+          log,
+          metrics,
+          defaultTimeoutMs: 10_000,
+        });
         await requester.start();
       });
       afterAll(async () => {
@@ -226,7 +268,9 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
       });
 
       it("answers a request", async () => {
-        await expect(requester.request(echo, "k1", { text: "hello", delayMs: 0 })).resolves.toEqual({ text: "HELLO" });
+        await expect(requester.request(echo, "k1", { text: "hello", delayMs: 0 })).resolves.toEqual({
+          text: "HELLO",
+        });
       });
 
       it("carries a handler's error back as that error", async () => {
@@ -238,7 +282,9 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
 
       it("times out with UPSTREAM_TIMEOUT and drops a reply that comes late", async () => {
         const before = (await metrics.lateReplies.get()).values.reduce((a, v) => a + v.value, 0);
-        await expect(requester.request(echo, "k3", { text: "slow", delayMs: 600 }, { timeoutMs: 300 })).rejects.toMatchObject({
+        await expect(
+          requester.request(echo, "k3", { text: "slow", delayMs: 600 }, { timeoutMs: 300 }),
+        ).rejects.toMatchObject({
           code: "UPSTREAM_TIMEOUT",
           status: 504,
         });
@@ -260,7 +306,11 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
       const b = await h.transport.subscribe({ groupId, topics: [topic], handler: async () => void got.b!++ });
       await b.ready;
       try {
-        await waitFor("both members to hold partitions", () => a.assignment().length > 0 && b.assignment().length > 0, 20_000);
+        await waitFor(
+          "both members to hold partitions",
+          () => a.assignment().length > 0 && b.assignment().length > 0,
+          20_000,
+        );
         const shared = [...a.assignment(), ...b.assignment()];
         expect(new Set(shared).size).toBe(shared.length);
         const total = shared.length;

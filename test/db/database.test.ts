@@ -6,8 +6,16 @@ import { migrate } from "../../src/db/migrate.ts";
 import { announceSkip, postgresUrl, unique } from "../support/index.ts";
 
 const migrations: Migration[] = [
-  { version: 1, name: "things", up: (s) => `create table ${s}.things (id serial primary key, name text not null unique);` },
-  { version: 2, name: "things-note", up: (s) => `alter table ${s}.things add column note text;\ncreate index on ${s}.things (note);` },
+  {
+    version: 1,
+    name: "things",
+    up: (s) => `create table ${s}.things (id serial primary key, name text not null unique);`,
+  },
+  {
+    version: 2,
+    name: "things-note",
+    up: (s) => `alter table ${s}.things add column note text;\ncreate index on ${s}.things (note);`,
+  },
 ];
 
 function describeDatabase(name: string, open: () => Promise<Database>): void {
@@ -33,7 +41,9 @@ function describeDatabase(name: string, open: () => Promise<Database>): void {
     it("keeps components of one schema apart", async () => {
       const schema = unique("mig");
       expect(await migrate(db, schema, migrations, "a")).toEqual([1, 2]);
-      const other: Migration[] = [{ version: 1, name: "other", up: (s) => `create table ${s}.other (x int);` }];
+      const other: Migration[] = [
+        { version: 1, name: "other", up: (s) => `create table ${s}.other (x int);` },
+      ];
       expect(await migrate(db, schema, other, "b")).toEqual([1]);
     });
 
@@ -76,6 +86,9 @@ if (postgresUrl) {
   const url = postgresUrl;
   describeDatabase("PostgreSQL", async () => openPostgres(url));
 } else {
-  announceSkip("PostgreSQL suites", "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them");
+  announceSkip(
+    "PostgreSQL suites",
+    "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them",
+  );
   describe.skip("database: PostgreSQL (DATABASE_URL not set)", () => it("skipped", () => {}));
 }

@@ -31,7 +31,9 @@ describe.each(stackKinds())("accounts flow (%s)", (kind: StackKind) => {
     expect(signup.body).toEqual({ status: "pending_activation" });
 
     const activationMail = await mailTo(stack.url, email, /Activate/);
-    const confirm = await user.post("/api/v1/activation/confirm", { token: tokenFrom(activationMail.links, "/activate") });
+    const confirm = await user.post("/api/v1/activation/confirm", {
+      token: tokenFrom(activationMail.links, "/activate"),
+    });
     expect(confirm.status).toBe(200);
     expect(confirm.body).toEqual({ status: "active" });
 
@@ -65,7 +67,9 @@ describe.each(stackKinds())("accounts flow (%s)", (kind: StackKind) => {
       (a) => JSON.stringify(a.body).includes(email),
     );
     expect(blocked.status).toBe(200);
-    expect((blocked.body.blocked as { email: string; failures: number }[]).find((b) => b.email === email)).toMatchObject({
+    expect(
+      (blocked.body.blocked as { email: string; failures: number }[]).find((b) => b.email === email),
+    ).toMatchObject({
       failures: 5,
     });
     await mailTo(stack.url, email, /locked/i);
@@ -81,7 +85,10 @@ describe.each(stackKinds())("accounts flow (%s)", (kind: StackKind) => {
     expect(forgot.status).toBe(202);
     const resetMail = await mailTo(stack.url, email, /Reset/);
     const newPassword = "another quiet longer river";
-    const reset = await user.post("/api/v1/password/reset", { token: tokenFrom(resetMail.links, "/reset-password"), password: newPassword });
+    const reset = await user.post("/api/v1/password/reset", {
+      token: tokenFrom(resetMail.links, "/reset-password"),
+      password: newPassword,
+    });
     expect(reset.status).toBe(200);
     expect(reset.body).toEqual({ status: "password_changed" });
 
@@ -94,7 +101,11 @@ describe.each(stackKinds())("accounts flow (%s)", (kind: StackKind) => {
     const newLogin = await fresh.post("/api/v1/login", { email, password: newPassword });
     expect(newLogin.status).toBe(200);
     // The reset revoked every session, the bearer one from before included.
-    const gone = await until(() => oldSession.get("/api/v1/me"), (a) => a.status === 401, 5_000);
+    const gone = await until(
+      () => oldSession.get("/api/v1/me"),
+      (a) => a.status === 401,
+      5_000,
+    );
     expect(gone.status).toBe(401);
     expect(gone.body.error?.code).toBe("UNAUTHENTICATED");
     await mailTo(stack.url, email, /password was changed/i);

@@ -33,7 +33,9 @@ export async function startStack(kind: StackKind, env: Record<string, string> = 
     LEDGERLINE_ADMIN_EMAIL: ADMIN.email,
     LEDGERLINE_ADMIN_PASSWORD: ADMIN.password,
     REQUEST_TIMEOUT_MS: distributed ? "15000" : "5000",
-    ...(distributed ? { KAFKA_BROKERS: kafkaBrokers!, DATABASE_URL: postgresUrl!, KAFKA_CLIENT_ID: unique("e2e") } : {}),
+    ...(distributed
+      ? { KAFKA_BROKERS: kafkaBrokers!, DATABASE_URL: postgresUrl!, KAFKA_CLIENT_ID: unique("e2e") }
+      : {}),
     ...env,
   });
   const platform = new Platform({
@@ -45,7 +47,11 @@ export async function startStack(kind: StackKind, env: Record<string, string> = 
   });
   await platform.start();
   const gateway = await buildGateway(platform);
-  await platform.lifecycle.startPart({ name: "gateway", start: () => gateway.start(), stop: () => gateway.stop() });
+  await platform.lifecycle.startPart({
+    name: "gateway",
+    start: () => gateway.start(),
+    stop: () => gateway.stop(),
+  });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   const { port } = gateway.app.server.address() as AddressInfo;
   await bootstrapAdmin(platform);
@@ -65,7 +71,12 @@ export class Client {
 
   constructor(private readonly base: string) {}
 
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     const csrf = this.cookies.get("ll_csrf");
     const response = await fetch(this.base + path, {
@@ -88,7 +99,7 @@ export class Client {
       else this.cookies.set(name.trim(), value);
     }
     const text = await response.text();
-    let parsed: Answer["body"] = {};
+    let parsed: Answer["body"];
     try {
       parsed = text ? (JSON.parse(text) as Answer["body"]) : {};
     } catch {
@@ -108,14 +119,24 @@ export class Client {
 }
 
 /** The newest mail to `to` whose subject matches, from the dev mailbox (the SMTP catcher). */
-export async function mailTo(base: string, to: string, subject: RegExp, after = 0): Promise<{ subject: string; links: string[]; text: string }> {
+export async function mailTo(
+  base: string,
+  to: string,
+  subject: RegExp,
+  after = 0,
+): Promise<{ subject: string; links: string[]; text: string }> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const response = await fetch(`${base}/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
-    const { messages } = (await response.json()) as { messages: { subject: string; links: string[]; text: string }[] };
+    const { messages } = (await response.json()) as {
+      messages: { subject: string; links: string[]; text: string }[];
+    };
     const matching = messages.filter((m) => subject.test(m.subject));
     if (matching.length > after) return matching[0]!;
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to}; mailbox has: ${messages.map((m) => m.subject).join(", ")}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no mail "${subject}" to ${to}; mailbox has: ${messages.map((m) => m.subject).join(", ")}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -127,7 +148,11 @@ export function tokenFrom(links: string[], path: string): string {
 }
 
 /** Repeats `fn` until `done` says its answer is final (eventual consistency across services). */
-export async function until(fn: () => Promise<Answer>, done: (a: Answer) => boolean, timeoutMs = 15_000): Promise<Answer> {
+export async function until(
+  fn: () => Promise<Answer>,
+  done: (a: Answer) => boolean,
+  timeoutMs = 15_000,
+): Promise<Answer> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await fn();

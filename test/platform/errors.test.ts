@@ -12,12 +12,19 @@ describe("errors", () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error.canRetry).toBe(true);
     const back = fromSerialized(serializeError(error));
-    expect(back).toMatchObject({ code: "TEST_TRY_AGAIN", status: 503, canRetry: true, headers: { "Retry-After": "3" } });
+    expect(back).toMatchObject({
+      code: "TEST_TRY_AGAIN",
+      status: 503,
+      canRetry: true,
+      headers: { "Retry-After": "3" },
+    });
     expect(errors.TEST_SOMETHING_WRONG.is(errors.TEST_SOMETHING_WRONG())).toBe(true);
   });
 
   it("refuses one code declared by two owners", () => {
-    expect(() => defineErrors("other-owner", { TEST_SOMETHING_WRONG: { status: 409, message: "x" } })).toThrow(/declared twice/);
+    expect(() =>
+      defineErrors("other-owner", { TEST_SOMETHING_WRONG: { status: 409, message: "x" } }),
+    ).toThrow(/declared twice/);
   });
 
   it("treats unknown errors as retryable and hides nothing in serialisation", () => {

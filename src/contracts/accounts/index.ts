@@ -102,7 +102,16 @@ export const userChanged = defineContract({
   kind: "event",
   schema: profile.extend({
     version: z.number().int().positive(),
-    change: z.enum(["registered", "activated", "profile-updated", "suspended", "unsuspended", "expired", "password-changed", "admin-created"]),
+    change: z.enum([
+      "registered",
+      "activated",
+      "profile-updated",
+      "suspended",
+      "unsuspended",
+      "expired",
+      "password-changed",
+      "admin-created",
+    ]),
     suspendedReason: z.string().nullable().optional(),
   }),
   description: "A user's full state after a change.",

@@ -15,7 +15,11 @@ export const commonPasswordCount = common.size;
 
 export type PasswordProblem = "too_short" | "too_long" | "too_common" | "contains_email";
 
-export function checkPassword(password: string, email: string, minLength: number): PasswordProblem | undefined {
+export function checkPassword(
+  password: string,
+  email: string,
+  minLength: number,
+): PasswordProblem | undefined {
   const length = [...password].length;
   if (length < minLength) return "too_short";
   if (length > PASSWORD_MAX_LENGTH) return "too_long";

@@ -50,7 +50,14 @@ export const listSessions = defineCommand({
   request: z.object({ userId, currentSessionId: z.uuid().optional() }),
   result: z.object({
     sessions: z.array(
-      z.object({ id: z.uuid(), createdAt: isoTime, lastSeenAt: isoTime, ip: z.string(), userAgent: z.string(), current: z.boolean() }),
+      z.object({
+        id: z.uuid(),
+        createdAt: isoTime,
+        lastSeenAt: isoTime,
+        ip: z.string(),
+        userAgent: z.string(),
+        current: z.boolean(),
+      }),
     ),
   }),
   description: "A user's open sessions.",

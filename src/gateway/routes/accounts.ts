@@ -13,7 +13,11 @@ import { hashToken } from "../../platform/secrets.ts";
 import type { GatewayContext } from "../context.ts";
 import type { RateLimiter } from "../rate-limit.ts";
 
-const email = z.string().trim().toLowerCase().pipe(z.email({ message: "expected an email address" }).max(254));
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: "expected an email address" }).max(254));
 const password = z.string().min(1, { message: "required" }).max(1024, { message: "too long" });
 const token = z.string().min(16).max(200);
 const text = (max: number) => z.string().trim().max(max).nullable().optional();
@@ -27,10 +31,19 @@ export function accountRoutes(g: GatewayContext): void {
   const { config, sealer } = platform;
 
   /** Fire-and-forget commands: acknowledged once the log has them. */
-  async function send<P>(contract: Contract<z.ZodType<P>>, key: string, payload: P, correlationId: string): Promise<void> {
+  async function send<P>(
+    contract: Contract<z.ZodType<P>>,
+    key: string,
+    payload: P,
+    correlationId: string,
+  ): Promise<void> {
     try {
       await platform.transport.publish([
-        { topic: contract.topic, key, envelope: createEnvelope({ type: contract.type, key, payload, correlationId, source: "gateway" }) },
+        {
+          topic: contract.topic,
+          key,
+          envelope: createEnvelope({ type: contract.type, key, payload, correlationId, source: "gateway" }),
+        },
       ]);
     } catch (error) {
       throw platformErrors.UNAVAILABLE({ headers: { "Retry-After": "1" }, cause: error });
@@ -39,7 +52,9 @@ export function accountRoutes(g: GatewayContext): void {
 
   function limit(limiter: RateLimiter, key: string): void {
     if (limiter.hit(key)) {
-      throw platformErrors.RATE_LIMITED({ headers: { "Retry-After": String(limiter.retryAfterSeconds(key)) } });
+      throw platformErrors.RATE_LIMITED({
+        headers: { "Retry-After": String(limiter.retryAfterSeconds(key)) },
+      });
     }
   }
 
@@ -129,7 +144,13 @@ export function accountRoutes(g: GatewayContext): void {
       access: "public",
       body: z.strictObject({ email, password }),
       success: { 200: "signed in" },
-      errors: ["INVALID_CREDENTIALS", "ACCOUNT_LOCKED", "ACCOUNT_NOT_ACTIVE", "ACCOUNT_SUSPENDED", "RATE_LIMITED"],
+      errors: [
+        "INVALID_CREDENTIALS",
+        "ACCOUNT_LOCKED",
+        "ACCOUNT_NOT_ACTIVE",
+        "ACCOUNT_SUSPENDED",
+        "RATE_LIMITED",
+      ],
     },
     async ({ body, request, reply }) => {
       const ipKey = `login:${request.ip}`;
@@ -156,7 +177,10 @@ export function accountRoutes(g: GatewayContext): void {
         sessions.setCookies(reply, sessionToken, sessionTokenHash, new Date(result.expiresAt));
         return { user: result.user, token: sessionToken, csrfToken: sessions.csrfToken(sessionTokenHash) };
       } catch (error) {
-        if (error instanceof AppError && (error.code === "INVALID_CREDENTIALS" || error.code === "ACCOUNT_LOCKED")) {
+        if (
+          error instanceof AppError &&
+          (error.code === "INVALID_CREDENTIALS" || error.code === "ACCOUNT_LOCKED")
+        ) {
           limits.loginFailuresPerIp.hit(ipKey);
         }
         throw error;
@@ -165,7 +189,14 @@ export function accountRoutes(g: GatewayContext): void {
   );
 
   api.route(
-    { method: "POST", url: "/api/v1/logout", summary: "End this session.", tag: "accounts", access: "public", success: { 204: "signed out" } },
+    {
+      method: "POST",
+      url: "/api/v1/logout",
+      summary: "End this session.",
+      tag: "accounts",
+      access: "public",
+      success: { 204: "signed out" },
+    },
     async ({ request, reply }) => {
       const auth = await sessions.authenticate(request);
       if (auth) {
@@ -183,7 +214,14 @@ export function accountRoutes(g: GatewayContext): void {
   );
 
   api.route(
-    { method: "GET", url: "/api/v1/me", summary: "Your profile.", tag: "profile", access: "user", success: { 200: "profile" } },
+    {
+      method: "GET",
+      url: "/api/v1/me",
+      summary: "Your profile.",
+      tag: "profile",
+      access: "user",
+      success: { 200: "profile" },
+    },
     async ({ request }) => {
       const { session } = await sessions.require(request);
       return requester.request(getProfile, session.user.id, { userId: session.user.id });
@@ -202,7 +240,10 @@ export function accountRoutes(g: GatewayContext): void {
     },
     async ({ request, body }) => {
       const { session } = await sessions.require(request);
-      return requester.request(updateProfile, session.user.id, { userId: session.user.id, ...stripUndefined(body) });
+      return requester.request(updateProfile, session.user.id, {
+        userId: session.user.id,
+        ...stripUndefined(body),
+      });
     },
   );
 
@@ -238,7 +279,8 @@ export function accountRoutes(g: GatewayContext): void {
     },
     async ({ body }) => {
       const tokenHash = hashToken(body.token);
-      if (body.password.length > 128) throw weakPassword("password", body.password, "") ?? platformErrors.VALIDATION_FAILED();
+      if (body.password.length > 128)
+        throw weakPassword("password", body.password, "") ?? platformErrors.VALIDATION_FAILED();
       return requester.request(resetPassword, tokenHash, { tokenHash, password: sealer.seal(body.password) });
     },
   );
@@ -266,10 +308,20 @@ export function accountRoutes(g: GatewayContext): void {
   );
 
   api.route(
-    { method: "GET", url: "/api/v1/me/sessions", summary: "Your open sessions.", tag: "sessions", access: "user", success: { 200: "sessions" } },
+    {
+      method: "GET",
+      url: "/api/v1/me/sessions",
+      summary: "Your open sessions.",
+      tag: "sessions",
+      access: "user",
+      success: { 200: "sessions" },
+    },
     async ({ request }) => {
       const { session } = await sessions.require(request);
-      return requester.request(listSessions, session.user.id, { userId: session.user.id, currentSessionId: session.sessionId });
+      return requester.request(listSessions, session.user.id, {
+        userId: session.user.id,
+        currentSessionId: session.sessionId,
+      });
     },
   );
 
@@ -287,7 +339,11 @@ export function accountRoutes(g: GatewayContext): void {
       const { session } = await sessions.require(request);
       const id = z.uuid().safeParse(params.id);
       if (!id.success) throw accountErrors.SESSION_NOT_FOUND();
-      await requester.request(revokeSessions, session.user.id, { userId: session.user.id, sessionId: id.data, reason: "revoked" });
+      await requester.request(revokeSessions, session.user.id, {
+        userId: session.user.id,
+        sessionId: id.data,
+        reason: "revoked",
+      });
       return reply.status(204).send();
     },
   );
@@ -314,7 +370,14 @@ export function accountRoutes(g: GatewayContext): void {
   );
 
   api.route(
-    { method: "GET", url: "/api/v1/me/logins", summary: "Your login history, newest first.", tag: "sessions", access: "user", success: { 200: "logins" } },
+    {
+      method: "GET",
+      url: "/api/v1/me/logins",
+      summary: "Your login history, newest first.",
+      tag: "sessions",
+      access: "user",
+      success: { 200: "logins" },
+    },
     async ({ request }) => {
       const { session } = await sessions.require(request);
       return requester.request(listLogins, session.user.id, { userId: session.user.id, limit: 50 });
@@ -322,6 +385,8 @@ export function accountRoutes(g: GatewayContext): void {
   );
 }
 
-function stripUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+function stripUndefined<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
 }

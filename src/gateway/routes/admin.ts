@@ -75,7 +75,14 @@ export function adminRoutes({ api, requester, sessions }: GatewayContext): void 
   );
 
   api.route(
-    { method: "GET", url: "/api/v1/admin/blocked", summary: "Accounts locked now.", tag: "admin", access: "admin", success: { 200: "blocked" } },
+    {
+      method: "GET",
+      url: "/api/v1/admin/blocked",
+      summary: "Accounts locked now.",
+      tag: "admin",
+      access: "admin",
+      success: { 200: "blocked" },
+    },
     async ({ request }) => {
       await sessions.require(request, "admin");
       return requester.request(listBlocked, "blocked", {});
@@ -94,7 +101,11 @@ export function adminRoutes({ api, requester, sessions }: GatewayContext): void 
     },
     async ({ request, reply, params }) => {
       const { session } = await sessions.require(request, "admin");
-      const email = z.email().safeParse(decodeURIComponent(params.email ?? "").trim().toLowerCase());
+      const email = z.email().safeParse(
+        decodeURIComponent(params.email ?? "")
+          .trim()
+          .toLowerCase(),
+      );
       if (!email.success) throw accountErrors.USER_NOT_FOUND();
       await requester.request(unblockAccount, email.data, { email: email.data, by: session.user.id });
       return reply.status(204).send();

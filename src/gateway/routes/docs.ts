@@ -8,7 +8,9 @@ export function docsRoutes({ api, platform }: GatewayContext): void {
     return cached;
   });
   api.app.get("/docs", async (_request, reply) => reply.type("text/html; charset=utf-8").send(docsPage));
-  api.app.get("/docs.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(docsScript));
+  api.app.get("/docs.js", async (_request, reply) =>
+    reply.type("text/javascript; charset=utf-8").send(docsScript),
+  );
 }
 
 // Self-contained (no CDN): the CSP allows only this origin.

@@ -29,7 +29,9 @@ export function operationsRoutes(app: FastifyInstance, platform: Platform): void
     const checks = Object.fromEntries(
       await Promise.all([
         check(`transport:${platform.transport.kind}`, () => platform.transport.ping()),
-        ...[...new Set(databases)].map((db, i) => check(`database:${db.kind}${i === 0 ? "" : `:${i}`}`, () => db.ping())),
+        ...[...new Set(databases)].map((db, i) =>
+          check(`database:${db.kind}${i === 0 ? "" : `:${i}`}`, () => db.ping()),
+        ),
       ]),
     );
     const ready = Object.values(checks).every((v) => v === "ok");

@@ -185,14 +185,7 @@ export class EmbeddedTransport implements Transport {
       next.set(slot, offset + 1);
       const n = values.length;
       tuples.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::jsonb)`);
-      values.push(
-        message.topic,
-        partition,
-        offset,
-        message.key,
-        message.envelope,
-        message.headers ?? {},
-      );
+      values.push(message.topic, partition, offset, message.key, message.envelope, message.headers ?? {});
     }
     await this.db.query(
       `insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers) values ${tuples.join(", ")}`,

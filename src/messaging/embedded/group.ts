@@ -40,7 +40,10 @@ export class ConsumerGroup {
   }
 
   private rebalance(): Promise<void> {
-    this.rebalancing = this.rebalancing.then(() => this.assignAll(), () => this.assignAll());
+    this.rebalancing = this.rebalancing.then(
+      () => this.assignAll(),
+      () => this.assignAll(),
+    );
     return this.rebalancing;
   }
 

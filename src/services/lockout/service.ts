@@ -26,11 +26,28 @@ export const lockoutService: ServiceDefinition = {
          on conflict (email) do update set user_id = excluded.user_id, locked_at = excluded.locked_at,
            locked_until = excluded.locked_until, failures = excluded.failures, permanent = excluded.permanent,
            lock_count = excluded.lock_count`,
-        [lock.email, lock.userId, lock.lockedAt, lock.lockedUntil, lock.failures, lock.permanent, lock.lockCount],
+        [
+          lock.email,
+          lock.userId,
+          lock.lockedAt,
+          lock.lockedUntil,
+          lock.failures,
+          lock.permanent,
+          lock.lockCount,
+        ],
       );
       // Only a real account's owner is told; locks on unknown emails stay silent.
       if (lock.userId) {
-        tx.emit(sendEmail, lock.email, { to: lock.email, template: "account-locked", data: { until: lock.lockedUntil, failures: lock.failures } }, envelope);
+        tx.emit(
+          sendEmail,
+          lock.email,
+          {
+            to: lock.email,
+            template: "account-locked",
+            data: { until: lock.lockedUntil, failures: lock.failures },
+          },
+          envelope,
+        );
       }
     });
 

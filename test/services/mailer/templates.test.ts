@@ -81,10 +81,13 @@ describe("mail templates", () => {
 describe("send-email contract", () => {
   /** On the log a token link travels sealed; the samples hold the opened form the templates render. */
   const onTheLog = (sample: SendEmail): SendEmail =>
-    "link" in sample.data ? ({ ...sample, data: { ...sample.data, link: testSealer.seal(sample.data.link) } } as SendEmail) : sample;
+    "link" in sample.data
+      ? ({ ...sample, data: { ...sample.data, link: testSealer.seal(sample.data.link) } } as SendEmail)
+      : sample;
 
   it("accepts each template with its own data, token links sealed", () => {
-    for (const sample of Object.values(samples)) expect(sendEmailSchema.safeParse(onTheLog(sample)).success).toBe(true);
+    for (const sample of Object.values(samples))
+      expect(sendEmailSchema.safeParse(onTheLog(sample)).success).toBe(true);
   });
 
   it("refuses a token link in the clear", () => {

@@ -43,18 +43,32 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
     return { locked: undefined, user, passwordMatches };
   }
 
-  async function handle(payload: Request, envelope: Envelope, tx: Tx, checked: Checked): Promise<Result | Rejection> {
+  async function handle(
+    payload: Request,
+    envelope: Envelope,
+    tx: Tx,
+    checked: Checked,
+  ): Promise<Result | Rejection> {
     const now = new Date();
     const { user } = checked;
     const client = { ip: payload.ip, userAgent: payload.userAgent };
     const fail = async (reason: string) => {
       if (user) await repo.addHistory(tx, { userId: user.userId, at: now, ...client, outcome: reason });
-      tx.emit(loginFailed, payload.email, { email: payload.email, userId: user?.userId ?? null, at: now.toISOString(), reason, ...client }, envelope);
+      tx.emit(
+        loginFailed,
+        payload.email,
+        { email: payload.email, userId: user?.userId ?? null, at: now.toISOString(), reason, ...client },
+        envelope,
+      );
     };
 
     if (checked.locked) {
       await fail("locked");
-      return reject(accountErrors.ACCOUNT_LOCKED({ headers: { "Retry-After": String(checked.locked.retryAfterSeconds) } }));
+      return reject(
+        accountErrors.ACCOUNT_LOCKED({
+          headers: { "Retry-After": String(checked.locked.retryAfterSeconds) },
+        }),
+      );
     }
     if (!checked.passwordMatches || !user || user.status === "EXPIRED") {
       const outcome = recordFailure(await repo.attempts(tx, payload.email), now, policy);
@@ -100,7 +114,12 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
       ...client,
     });
     await repo.addHistory(tx, { userId: user.userId, at: now, ...client, outcome: "success" });
-    tx.emit(loginSucceeded, user.userId, { userId: user.userId, email: user.email, sessionId, at: now.toISOString(), ...client }, envelope);
+    tx.emit(
+      loginSucceeded,
+      user.userId,
+      { userId: user.userId, email: user.email, sessionId, at: now.toISOString(), ...client },
+      envelope,
+    );
     return {
       user: { id: user.userId, email: user.email, role: user.role, fullName: user.fullName },
       sessionId,

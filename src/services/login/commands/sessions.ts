@@ -1,5 +1,11 @@
 import { accountErrors } from "../../../contracts/errors.ts";
-import { getSession, listLogins, listSessions, revokeSessions, sessionRevoked } from "../../../contracts/login/index.ts";
+import {
+  getSession,
+  listLogins,
+  listSessions,
+  revokeSessions,
+  sessionRevoked,
+} from "../../../contracts/login/index.ts";
 import type { Envelope } from "../../../messaging/envelope.ts";
 import { platformErrors } from "../../../platform/errors.ts";
 import type { ServiceContext, Tx } from "../../../runtime/service-context.ts";
@@ -18,7 +24,12 @@ export async function revokeAndAnnounce(
   const now = new Date();
   const revoked = await repo.revoke(tx, userId, which, reason, now);
   for (const session of revoked) {
-    tx.emit(sessionRevoked, userId, { sessionId: session.id, userId, tokenHash: session.tokenHash, reason, at: now.toISOString() }, cause);
+    tx.emit(
+      sessionRevoked,
+      userId,
+      { sessionId: session.id, userId, tokenHash: session.tokenHash, reason, at: now.toISOString() },
+      cause,
+    );
   }
   return revoked.length;
 }
@@ -47,7 +58,8 @@ export async function serveSessionCommands(ctx: ServiceContext, repo: LoginRepos
       ...(payload.allExcept ? { except: payload.allExcept } : {}),
     };
     const revoked = await revokeAndAnnounce(tx, repo, payload.userId, which, payload.reason, envelope);
-    if (payload.sessionId && revoked === 0 && payload.reason !== "logout") return reject(accountErrors.SESSION_NOT_FOUND());
+    if (payload.sessionId && revoked === 0 && payload.reason !== "logout")
+      return reject(accountErrors.SESSION_NOT_FOUND());
     return { revoked };
   });
 

@@ -53,7 +53,10 @@ export class LoginRepository {
   /** Applies a credentials event if it is newer than what the view holds. */
   async upsertCredentials(db: Executor, c: Credentials): Promise<boolean> {
     // An email freed by an expired signup may be taken by a new user id.
-    await db.query(`delete from ${this.s}.credentials where email = $1 and user_id <> $2`, [c.email, c.userId]);
+    await db.query(`delete from ${this.s}.credentials where email = $1 and user_id <> $2`, [
+      c.email,
+      c.userId,
+    ]);
     const rows = await db.query(
       `insert into ${this.s}.credentials (user_id, email, role, status, full_name, password_hash, version)
        values ($1, $2, $3, $4, $5, $6, $7)
@@ -67,13 +70,22 @@ export class LoginRepository {
   }
 
   async attempts(db: Executor, email: string): Promise<AttemptState> {
-    const rows = await db.query<{ failures: number; lock_count: number; locked_until: Date | null; permanent: boolean }>(
-      `select failures, lock_count, locked_until, permanent from ${this.s}.attempts where email = $1`,
-      [email],
-    );
+    const rows = await db.query<{
+      failures: number;
+      lock_count: number;
+      locked_until: Date | null;
+      permanent: boolean;
+    }>(`select failures, lock_count, locked_until, permanent from ${this.s}.attempts where email = $1`, [
+      email,
+    ]);
     const row = rows[0];
     if (!row) return cleanState;
-    return { failures: row.failures, lockCount: row.lock_count, lockedUntil: row.locked_until, permanent: row.permanent };
+    return {
+      failures: row.failures,
+      lockCount: row.lock_count,
+      lockedUntil: row.locked_until,
+      permanent: row.permanent,
+    };
   }
 
   async saveAttempts(db: Executor, email: string, state: AttemptState): Promise<void> {
@@ -104,7 +116,12 @@ export class LoginRepository {
   }
 
   /** A live session by token hash, its last-seen time moved to now. */
-  async touchSession(db: Executor, tokenHash: string, now: Date, idleSince: Date): Promise<SessionRow | undefined> {
+  async touchSession(
+    db: Executor,
+    tokenHash: string,
+    now: Date,
+    idleSince: Date,
+  ): Promise<SessionRow | undefined> {
     const rows = await db.query<SessionRow>(
       `update ${this.s}.sessions set last_seen_at = $2
         where token_hash = $1 and revoked_at is null and expires_at > $2 and last_seen_at > $3
@@ -142,14 +159,14 @@ export class LoginRepository {
     );
   }
 
-  async addHistory(db: Executor, entry: { userId: string; at: Date; ip: string; userAgent: string; outcome: string }): Promise<void> {
-    await db.query(`insert into ${this.s}.history (user_id, at, ip, user_agent, outcome) values ($1, $2, $3, $4, $5)`, [
-      entry.userId,
-      entry.at,
-      entry.ip,
-      entry.userAgent,
-      entry.outcome,
-    ]);
+  async addHistory(
+    db: Executor,
+    entry: { userId: string; at: Date; ip: string; userAgent: string; outcome: string },
+  ): Promise<void> {
+    await db.query(
+      `insert into ${this.s}.history (user_id, at, ip, user_agent, outcome) values ($1, $2, $3, $4, $5)`,
+      [entry.userId, entry.at, entry.ip, entry.userAgent, entry.outcome],
+    );
   }
 
   async history(db: Executor, userId: string, limit: number) {

@@ -28,7 +28,10 @@ export interface LockStatus {
 export function lockStatus(state: AttemptState, now: Date, policy: LockoutPolicy): LockStatus {
   if (state.permanent) return { locked: true, retryAfterSeconds: policy.maxSeconds };
   if (state.lockedUntil && state.lockedUntil > now) {
-    return { locked: true, retryAfterSeconds: Math.ceil((state.lockedUntil.getTime() - now.getTime()) / 1000) };
+    return {
+      locked: true,
+      retryAfterSeconds: Math.ceil((state.lockedUntil.getTime() - now.getTime()) / 1000),
+    };
   }
   return { locked: false, retryAfterSeconds: 0 };
 }

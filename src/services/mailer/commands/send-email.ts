@@ -91,6 +91,7 @@ export function sendEmailHandler(deps: {
 function openLinks(request: SendEmail, sealer: Sealer): SendEmail {
   if (!sealedLinkTemplates.has(request.template) || !("link" in request.data)) return request;
   const link = webLink.safeParse(sealer.unseal(request.data.link));
-  if (!link.success) throw mailerErrors.MAIL_PERMANENT_FAILURE({ message: "The sealed link is not a web link." });
+  if (!link.success)
+    throw mailerErrors.MAIL_PERMANENT_FAILURE({ message: "The sealed link is not a web link." });
   return { ...request, data: { ...request.data, link: link.data } } as SendEmail;
 }
