@@ -116,7 +116,6 @@ export function fromSerialized(error: SerializedError): AppError {
 export const platformErrors = defineErrors("platform", {
   VALIDATION_FAILED: { status: 400, message: "The request is not valid." },
   NOT_FOUND: { status: 404, message: "Nothing is here." },
-  METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed here." },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request body must be JSON." },
   UNAUTHENTICATED: { status: 401, message: "Sign in first." },

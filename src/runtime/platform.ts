@@ -35,6 +35,8 @@ export interface PlatformOptions {
   readonly log?: Logger;
   /** Use this transport instead of building one from the config (tests). */
   readonly transport?: Transport;
+  /** Share another platform's databases (a second instance of a service in one process, for tests). */
+  readonly databases?: DatabaseProvider;
   /** Whether this process sends commands (the gateway does). */
   readonly requester?: boolean;
 }
@@ -62,7 +64,7 @@ export class Platform {
       config.LEDGERLINE_INSTANCE_ID ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, "")}-${newId().slice(-12)}`;
     this.log = options.log ?? createLogger({ level: config.LOG_LEVEL });
     this.lifecycle = new Lifecycle(this.log, config.SHUTDOWN_GRACE_MS);
-    this.databases = new DatabaseProvider(config, { inMemory: options.inMemory ?? false });
+    this.databases = options.databases ?? new DatabaseProvider(config, { inMemory: options.inMemory ?? false });
     this.sealer = new Sealer(config.LEDGERLINE_SECRET);
     this.hasher = new PasswordHasher({
       memoryKiB: config.ARGON2_MEMORY_KIB,

@@ -190,6 +190,11 @@ export class ServiceContext {
     return subscription;
   }
 
+  /** The partitions this instance holds now, as "topic:partition". */
+  assignment(): string[] {
+    return this.subscriptions.flatMap((s) => s.assignment());
+  }
+
   /** Stops every subscription of this service (after the message in flight). */
   async stop(): Promise<void> {
     this.abort.abort();

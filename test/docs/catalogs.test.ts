@@ -1,0 +1,29 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import "../../src/services/index.ts";
+import "../../src/gateway/gateway.ts";
+import { envSchema } from "../../src/platform/config.ts";
+import { errorCatalog } from "../../src/platform/errors.ts";
+
+const doc = (name: string): string => readFileSync(new URL(`../../docs/${name}`, import.meta.url), "utf8");
+
+describe("catalogs in docs/ match the code", () => {
+  it("docs/errors.md lists every error code with its HTTP status, and no other", () => {
+    const rows = [...doc("errors.md").matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \| (yes|no) \|/gm)].map((m) => ({
+      code: m[1]!,
+      status: Number(m[2]),
+      retry: m[3] === "yes",
+    }));
+    const documented = new Map(rows.map((r) => [r.code, r]));
+    expect([...documented.keys()].sort()).toEqual([...errorCatalog.keys()].sort());
+    for (const [code, spec] of errorCatalog) {
+      expect(documented.get(code), code).toEqual({ code, status: spec.status, retry: spec.canRetry ?? false });
+    }
+  });
+
+  it("docs/configuration.md lists every environment variable, and no other", () => {
+    const documented = new Set([...doc("configuration.md").matchAll(/^\| `([A-Z0-9_<>]+)` \|/gm)].map((m) => m[1]!));
+    const inCode = new Set([...Object.keys(envSchema.shape), "DATABASE_URL_<SERVICE>"]);
+    expect([...documented].sort()).toEqual([...inCode].sort());
+  });
+});

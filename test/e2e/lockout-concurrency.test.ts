@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAdmin } from "../../src/contracts/accounts/index.ts";
+import { Platform } from "../../src/runtime/platform.ts";
+import { loginService } from "../../src/services/login/service.ts";
+import { testConfig, unique, waitFor } from "../support/index.ts";
+import type { Stack, StackKind } from "./stack.ts";
+import { Client, stackKinds, startStack, until } from "./stack.ts";
+
+async function verifications(platforms: Platform[]): Promise<number> {
+  let total = 0;
+  for (const platform of platforms) {
+    const metric = platform.metrics.registry.getSingleMetric("ledgerline_password_verifications_total");
+    total += metric ? (await metric.get()).values.reduce((sum, v) => sum + v.value, 0) : 0;
+  }
+  return total;
+}
+
+/**
+ * The lock threshold is exact: 50 parallel wrong passwords against one account, with two
+ * `login` instances in one consumer group, verify exactly 5 passwords; the rest get 423.
+ */
+describe.each(stackKinds())("exact lock threshold under parallel attempts (%s)", (kind: StackKind) => {
+  let stack: Stack;
+  let second: Platform;
+
+  beforeAll(async () => {
+    stack = await startStack(kind);
+    const shared = stack.platform;
+    // A second login instance in the same group: on Kafka its own client, on the embedded log
+    // the same log and database (as a second process would share Kafka and PostgreSQL).
+    second = new Platform({
+      config: kind === "embedded" ? shared.config : testConfig(pick(shared)),
+      services: [loginService],
+      ...(kind === "embedded" ? { transport: shared.transport, databases: shared.databases } : { inMemory: true }),
+      ...(kind === "embedded" ? {} : { schemaPrefix: shared.schemaOf("login").replace(/login$/, "") }),
+    });
+    await second.start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await second?.stop();
+    await stack?.stop();
+  });
+
+  it("verifies exactly 5 passwords and answers 423 to the rest", { timeout: 120_000 }, async () => {
+    const email = `${unique("target")}@example.test`;
+    const password = "the one right answer here";
+    const { platform } = stack;
+    await platform.requester!.request(createAdmin, email, { email, password: platform.sealer.seal(password) });
+    const client = new Client(stack.url);
+    // The account exists in login's view once a correct login works.
+    expect((await until(() => client.post("/api/v1/login", { email, password }), (a) => a.status === 200)).status).toBe(200);
+    const [first, other] = [platform.contexts.get("login")!, second.contexts.get("login")!];
+    expect(first).toBeDefined();
+    expect(other).toBeDefined();
+    // Two members of one group, each holding some partitions of the login topic.
+    await waitFor(
+      "both login instances to hold partitions of the login topic",
+      () => [first, other].every((ctx) => ctx.assignment().some((p) => p.startsWith("login:"))),
+      30_000,
+    );
+
+    const before = await verifications([platform, second]);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => new Client(stack.url).post("/api/v1/login", { email, password: `wrong ${i}` })),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 423)).toHaveLength(45);
+    expect((await verifications([platform, second])) - before).toBe(5);
+    for (const a of answers.filter((x) => x.status === 423)) expect(a.body.error?.code).toBe("ACCOUNT_LOCKED");
+  });
+});
+
+/** The Kafka and PostgreSQL settings of a running platform, for a second instance. */
+function pick(platform: Platform): Record<string, string> {
+  const c = platform.config;
+  return {
+    ...(c.KAFKA_BROKERS ? { KAFKA_BROKERS: c.KAFKA_BROKERS } : {}),
+    ...(c.DATABASE_URL ? { DATABASE_URL: c.DATABASE_URL } : {}),
+    LEDGERLINE_SECRET: c.LEDGERLINE_SECRET ?? "",
+    ARGON2_MEMORY_KIB: String(c.ARGON2_MEMORY_KIB),
+    ARGON2_ITERATIONS: String(c.ARGON2_ITERATIONS),
+  };
+}
