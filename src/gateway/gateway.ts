@@ -1,7 +1,7 @@
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
-import Fastify from "fastify";
-import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import Fastify, { LogController } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
 import type { Platform } from "../runtime/platform.ts";
 import { Api } from "./api.ts";
 import type { GatewayContext } from "./context.ts";
@@ -11,8 +11,14 @@ import { accountRoutes } from "./routes/accounts.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { devMailboxRoutes } from "./routes/dev-mailbox.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { invoiceRoutes } from "./routes/invoices.ts";
+import { scoreRoutes } from "./routes/score.ts";
 import { operationsRoutes } from "./routes/operations.ts";
 import { SessionResolver } from "./sessions.ts";
+import { FlowRecorder } from "./flow-recorder.ts";
+import { LiveEvents } from "./live-events.ts";
+import { liveRoutes } from "./routes/live.ts";
+import { withCorrelation } from "../platform/logger.ts";
 
 export const BODY_LIMIT = 64 * 1024;
 const HOUR = 3_600_000;
@@ -40,13 +46,15 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
   const { config } = platform;
   const app = Fastify({
     loggerInstance: platform.log.child({ part: "gateway" }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: trustProxy(config.TRUST_PROXY),
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
   });
   installErrorHandling(app);
+  // Every command a request sends carries the request's id as its correlation id.
+  app.addHook("onRequest", (request, _reply, done) => withCorrelation(request.id, done));
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -73,16 +81,31 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
   operationsRoutes(app, platform);
   accountRoutes(context);
   adminRoutes(context);
-  if (!config.SMTP_URL) devMailboxRoutes(app, { requester });
+  const requireUser = async (request: FastifyRequest) => ({
+    userId: (await sessions.require(request)).session.user.id,
+  });
+  invoiceRoutes(app, { requester, requireUser, api: context.api });
+  scoreRoutes(app, { requester, requireUser, api: context.api });
+  const live = new LiveEvents(platform);
+  sessions.onRevoked = (event) => live.sessionRevoked(event.userId, event.sessionId);
+  // Development aids, on while the embedded mail catcher is (SMTP_URL unset).
+  const devMode = !config.SMTP_URL;
+  const flow = devMode ? new FlowRecorder(platform) : undefined;
+  liveRoutes(context, live, flow);
+  if (devMode) devMailboxRoutes(app, { requester });
   docsRoutes(context);
 
   return {
     app,
     context,
-    start: () => sessions.start(),
+    start: async () => {
+      await Promise.all([sessions.start(), live.start(), flow?.start()]);
+    },
     stop: async () => {
+      await live.stop();
       await app.close();
       await sessions.stop();
+      await flow?.stop();
       for (const limiter of Object.values(limits)) limiter.stop();
     },
   };

@@ -4,6 +4,7 @@ import { defineContract } from "./contracts.ts";
 import type { Envelope } from "./envelope.ts";
 import { causedBy, createEnvelope } from "./envelope.ts";
 import type { Logger } from "../platform/logger.ts";
+import { currentCorrelationId } from "../platform/logger.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { SerializedError } from "../platform/errors.ts";
 import { AppError, fromSerialized, platformErrors, serializeError } from "../platform/errors.ts";
@@ -85,6 +86,8 @@ export class Requester {
       log: Logger;
       metrics: Metrics;
       defaultTimeoutMs: number;
+      /** Names the sender in envelopes (default "gateway"). */
+      source?: string;
     },
   ) {
     this.replyTopic = replyTopicFor(options.instanceId);
@@ -129,6 +132,7 @@ export class Requester {
     options: { timeoutMs?: number; correlationId?: string; traceparent?: string } = {},
   ): Promise<z.infer<Res>> {
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;
+    const correlationId = options.correlationId ?? currentCorrelationId();
     const envelope = createEnvelope({
       type: command.request.type,
       version: command.request.version,
@@ -136,8 +140,9 @@ export class Requester {
       payload,
       replyTo: this.replyTopic,
       deadline: new Date(Date.now() + timeoutMs),
-      ...(options.correlationId ? { correlationId: options.correlationId } : {}),
+      ...(correlationId ? { correlationId } : {}),
       ...(options.traceparent ? { traceparent: options.traceparent } : {}),
+      source: this.options.source ?? "gateway",
     });
     const type = command.request.type;
     const result = new Promise<z.infer<Res>>((resolve, reject) => {

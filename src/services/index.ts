@@ -6,6 +6,8 @@ import { lockoutService } from "./lockout/service.ts";
 import { loginService } from "./login/service.ts";
 import { mailerService } from "./mailer/service.ts";
 import { passwordService } from "./password/service.ts";
+import { invoicingService } from "./invoicing/service.ts";
+import { scoringService } from "./scoring/service.ts";
 
 /** Every business service, in start order: consumers are subscribed before the gateway opens. */
 export const allServices: readonly ServiceDefinition[] = [
@@ -15,6 +17,8 @@ export const allServices: readonly ServiceDefinition[] = [
   loginService,
   lockoutService,
   passwordService,
+  invoicingService,
+  scoringService,
 ];
 
 export function servicesNamed(names: readonly string[]): ServiceDefinition[] {

@@ -17,12 +17,18 @@ describe("catalogs in docs/ match the code", () => {
     const documented = new Map(rows.map((r) => [r.code, r]));
     expect([...documented.keys()].sort()).toEqual([...errorCatalog.keys()].sort());
     for (const [code, spec] of errorCatalog) {
-      expect(documented.get(code), code).toEqual({ code, status: spec.status, retry: spec.canRetry ?? false });
+      expect(documented.get(code), code).toEqual({
+        code,
+        status: spec.status,
+        retry: spec.canRetry ?? false,
+      });
     }
   });
 
   it("docs/configuration.md lists every environment variable, and no other", () => {
-    const documented = new Set([...doc("configuration.md").matchAll(/^\| `([A-Z0-9_<>]+)` \|/gm)].map((m) => m[1]!));
+    const documented = new Set(
+      [...doc("configuration.md").matchAll(/^\| `([A-Z0-9_<>]+)` \|/gm)].map((m) => m[1]!),
+    );
     const inCode = new Set([...Object.keys(envSchema.shape), "DATABASE_URL_<SERVICE>"]);
     expect([...documented].sort()).toEqual([...inCode].sort());
   });

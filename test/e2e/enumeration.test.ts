@@ -19,9 +19,15 @@ describe.each(stackKinds())("no account enumeration (%s)", (kind: StackKind) => 
   beforeAll(async () => {
     stack = await startStack(kind);
     const { platform } = stack;
-    await platform.requester!.request(createAdmin, known, { email: known, password: platform.sealer.seal(password) });
+    await platform.requester!.request(createAdmin, known, {
+      email: known,
+      password: platform.sealer.seal(password),
+    });
     const probe = new Client(stack.url);
-    await until(() => probe.post("/api/v1/login", { email: known, password }), (a) => a.status === 200);
+    await until(
+      () => probe.post("/api/v1/login", { email: known, password }),
+      (a) => a.status === 200,
+    );
   }, 180_000);
   afterAll(async () => {
     await stack?.stop();
@@ -32,7 +38,9 @@ describe.each(stackKinds())("no account enumeration (%s)", (kind: StackKind) => 
   it("signup", async () => {
     const c = new Client(stack.url);
     const body = (email: string) => ({ email, password: "a brand new long password" });
-    expect(visible(await c.post("/api/v1/signup", body(known)))).toEqual(visible(await c.post("/api/v1/signup", body(unknown()))));
+    expect(visible(await c.post("/api/v1/signup", body(known)))).toEqual(
+      visible(await c.post("/api/v1/signup", body(unknown()))),
+    );
   });
 
   it("forgot password", async () => {
@@ -65,7 +73,10 @@ describe.each(stackKinds())("no account enumeration (%s)", (kind: StackKind) => 
     const ghost = unknown();
     const target = `${unique("locked")}@example.test`;
     const { platform } = stack;
-    await platform.requester!.request(createAdmin, target, { email: target, password: platform.sealer.seal(password) });
+    await platform.requester!.request(createAdmin, target, {
+      email: target,
+      password: platform.sealer.seal(password),
+    });
     for (let i = 0; i < 5; i++) {
       await c.post("/api/v1/login", { email: ghost, password: `guess ${i} wrong` });
       await c.post("/api/v1/login", { email: target, password: `guess ${i} wrong` });

@@ -31,7 +31,9 @@ describe.each(stackKinds())("exact lock threshold under parallel attempts (%s)",
     second = new Platform({
       config: kind === "embedded" ? shared.config : testConfig(pick(shared)),
       services: [loginService],
-      ...(kind === "embedded" ? { transport: shared.transport, databases: shared.databases } : { inMemory: true }),
+      ...(kind === "embedded"
+        ? { transport: shared.transport, databases: shared.databases }
+        : { inMemory: true }),
       ...(kind === "embedded" ? {} : { schemaPrefix: shared.schemaOf("login").replace(/login$/, "") }),
     });
     await second.start();
@@ -46,10 +48,20 @@ describe.each(stackKinds())("exact lock threshold under parallel attempts (%s)",
     const email = `${unique("target")}@example.test`;
     const password = "the one right answer here";
     const { platform } = stack;
-    await platform.requester!.request(createAdmin, email, { email, password: platform.sealer.seal(password) });
+    await platform.requester!.request(createAdmin, email, {
+      email,
+      password: platform.sealer.seal(password),
+    });
     const client = new Client(stack.url);
     // The account exists in login's view once a correct login works.
-    expect((await until(() => client.post("/api/v1/login", { email, password }), (a) => a.status === 200)).status).toBe(200);
+    expect(
+      (
+        await until(
+          () => client.post("/api/v1/login", { email, password }),
+          (a) => a.status === 200,
+        )
+      ).status,
+    ).toBe(200);
     const [first, other] = [platform.contexts.get("login")!, second.contexts.get("login")!];
     expect(first).toBeDefined();
     expect(other).toBeDefined();
@@ -62,13 +74,16 @@ describe.each(stackKinds())("exact lock threshold under parallel attempts (%s)",
 
     const before = await verifications([platform, second]);
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => new Client(stack.url).post("/api/v1/login", { email, password: `wrong ${i}` })),
+      Array.from({ length: 50 }, (_, i) =>
+        new Client(stack.url).post("/api/v1/login", { email, password: `wrong ${i}` }),
+      ),
     );
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(5);
     expect(statuses.filter((s) => s === 423)).toHaveLength(45);
     expect((await verifications([platform, second])) - before).toBe(5);
-    for (const a of answers.filter((x) => x.status === 423)) expect(a.body.error?.code).toBe("ACCOUNT_LOCKED");
+    for (const a of answers.filter((x) => x.status === 423))
+      expect(a.body.error?.code).toBe("ACCOUNT_LOCKED");
   });
 });
 

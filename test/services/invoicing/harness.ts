@@ -6,7 +6,7 @@ import type { Profile } from "../../../src/contracts/accounts/index.ts";
 import { userChanged } from "../../../src/contracts/accounts/index.ts";
 import { invoiceFailed, invoiceGenerated, invoiceRequested } from "../../../src/contracts/invoicing/index.ts";
 import { scoreCalculated } from "../../../src/contracts/scoring/index.ts";
-import { ident } from "../../../src/db/database.ts";
+import { ident, openPostgres } from "../../../src/db/database.ts";
 import type { Contract } from "../../../src/messaging/contracts.ts";
 import type { Envelope } from "../../../src/messaging/envelope.ts";
 import { createEnvelope } from "../../../src/messaging/envelope.ts";
@@ -20,9 +20,9 @@ import { createScoringService } from "../../../src/services/scoring/service.ts";
 import { testConfig, unique, waitFor } from "../../support/index.ts";
 
 /**
- * invoicing and scoring in one platform on a real transport (embedded log or Kafka) and a PGlite
- * on disk, so `restart` is a real process restart. Every event the two services emit is collected
- * by a group of the harness's own.
+ * invoicing and scoring in one platform on a real transport (embedded log or Kafka) and a real
+ * database (PGlite on disk, or PostgreSQL), so `restart` is a real process restart. Every event
+ * the two services emit is collected by a group of the harness's own.
  */
 export interface FlowHarness {
   readonly platform: Platform;
@@ -52,7 +52,7 @@ export interface FlowHarness {
 const collected = [invoiceRequested, invoiceGenerated, invoiceFailed, scoreCalculated];
 
 export async function startFlowHarness(
-  options: { kafkaBrokers?: string; invoicing?: InvoicingServiceOptions } = {},
+  options: { kafkaBrokers?: string; postgresUrl?: string; invoicing?: InvoicingServiceOptions } = {},
 ): Promise<FlowHarness> {
   const dir = mkdtempSync(join(tmpdir(), "ledgerline-invoicing-"));
   const config = testConfig({
@@ -61,7 +61,10 @@ export async function startFlowHarness(
     ...(options.kafkaBrokers
       ? { KAFKA_BROKERS: options.kafkaBrokers, KAFKA_CLIENT_ID: unique("invoicing-test") }
       : {}),
+    ...(options.postgresUrl ? { DATABASE_URL: options.postgresUrl } : {}),
   });
+  // On a shared PostgreSQL every schema (the services' and the embedded log's) gets its own prefix.
+  const schemaPrefix = options.postgresUrl ? `${unique("inv")}_` : "";
   const seen = new Map<string, Envelope>();
   let platform: Platform;
   let collector: Subscription;
@@ -72,6 +75,7 @@ export async function startFlowHarness(
       config,
       services: [createInvoicingService({ sweepEveryMs: 0, ...invoicing }), createScoringService()],
       requester: true,
+      schemaPrefix,
     });
     await platform.start();
     collector = await platform.transport.subscribe({
@@ -158,6 +162,13 @@ export async function startFlowHarness(
       await collector.stop();
       await platform.stop();
       rmSync(dir, { recursive: true, force: true });
+      if (options.postgresUrl) {
+        const db = openPostgres(options.postgresUrl);
+        for (const name of ["invoicing", "scoring", "log"] as const) {
+          await db.query(`drop schema if exists ${ident(platform.schemaOf(name))} cascade`);
+        }
+        await db.close();
+      }
     },
   };
   return harness;

@@ -9,6 +9,7 @@ import {
   invoiceGenerated,
 } from "../../../src/contracts/invoicing/index.ts";
 import { scoreCalculated } from "../../../src/contracts/scoring/index.ts";
+import { Api } from "../../../src/gateway/api.ts";
 import { installErrorHandling } from "../../../src/gateway/error-handler.ts";
 import { invoiceRoutes } from "../../../src/gateway/routes/invoices.ts";
 import { scoreRoutes } from "../../../src/gateway/routes/score.ts";
@@ -25,6 +26,7 @@ const FAILING_CUSTOMER = "Render Fails Ltd";
 describe("invoice and score routes over the real services", () => {
   let h: FlowHarness;
   let app: FastifyInstance;
+  let api: Api;
 
   beforeAll(async () => {
     // A renderer that fails for one customer name, to see the failed path end to end.
@@ -43,8 +45,9 @@ describe("invoice and score routes over the real services", () => {
       if (typeof userId !== "string") throw platformErrors.UNAUTHENTICATED();
       return { userId };
     };
-    invoiceRoutes(app, { requester: h.requester, requireUser });
-    scoreRoutes(app, { requester: h.requester, requireUser });
+    api = new Api(app);
+    invoiceRoutes(app, { requester: h.requester, requireUser, api });
+    scoreRoutes(app, { requester: h.requester, requireUser, api });
     await app.ready();
   }, 60_000);
   afterAll(async () => {
@@ -90,6 +93,22 @@ describe("invoice and score routes over the real services", () => {
     const hidden = await app.inject({ method: "GET", url: `/api/v1/invoices/${id}/pdf`, headers: stranger });
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json()).toMatchObject({ error: { code: "INVOICE_NOT_FOUND" } });
+  });
+
+  it("lists its routes in the OpenAPI document", () => {
+    const { paths } = api.openapi({ title: "t", version: "1", serverUrl: "http://localhost" }) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        "/api/v1/invoices",
+        "/api/v1/invoices/{id}",
+        "/api/v1/invoices/{id}/pdf",
+        "/api/v1/score/recalculate",
+        "/api/v1/score",
+      ]),
+    );
+    expect(Object.keys(paths["/api/v1/invoices"] ?? {})).toEqual(["post", "get"]);
   });
 
   it("answers a bad body with 400 VALIDATION_FAILED and one detail per problem", async () => {

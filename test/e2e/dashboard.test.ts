@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAdmin } from "../../src/contracts/accounts/index.ts";
+import { unique, waitFor } from "../support/index.ts";
+import type { Stack, StackKind } from "./stack.ts";
+import { Client, stackKinds, startStack, until } from "./stack.ts";
+
+interface SseEvent {
+  id?: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads a server-sent event stream into an array until aborted. */
+function openStream(url: string, token: string, lastEventId?: string): { events: SseEvent[]; close(): void } {
+  const events: SseEvent[] = [];
+  const abort = new AbortController();
+  void (async () => {
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
+      signal: abort.signal,
+    });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields = Object.fromEntries(
+          block
+            .split("\n")
+            .filter((l) => l && !l.startsWith(":"))
+            .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+        ) as Record<string, string>;
+        if (fields.event && fields.data)
+          events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+      }
+    }
+  })().catch(() => undefined);
+  return { events, close: () => abort.abort() };
+}
+
+describe.each(stackKinds())("dashboard over HTTP (%s)", (kind: StackKind) => {
+  let stack: Stack;
+  let user: Client;
+
+  beforeAll(async () => {
+    stack = await startStack(kind);
+    const email = `${unique("seller")}@example.test`;
+    const password = "selling ledgers since 1843";
+    await stack.platform.requester!.request(createAdmin, email, {
+      email,
+      password: stack.platform.sealer.seal(password),
+    });
+    user = new Client(stack.url);
+    const login = await until(
+      () => user.post("/api/v1/login", { email, password }),
+      (a) => a.status === 200,
+    );
+    user.bearer = login.body.token as string;
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it(
+    "generates an invoice, pushes invoice.generated live, serves the PDF and a score",
+    { timeout: 90_000 },
+    async () => {
+      const stream = openStream(`${stack.url}/api/v1/events`, user.bearer!);
+      try {
+        const created = await user.post("/api/v1/invoices", {
+          customer: { name: "Charles Babbage", email: "charles@example.test" },
+          items: [
+            { description: "Difference engine design", quantity: 2, unitPriceCents: 12_345 },
+            { description: "Punched cards", quantity: 100, unitPriceCents: 5 },
+          ],
+          currency: "GBP",
+          taxRatePercent: 20,
+        });
+        expect(created.status).toBe(202);
+        expect(created.body).toMatchObject({ status: "pending" });
+        const id = created.body.id as string;
+
+        const generated = await waitFor(
+          "invoice.generated on the stream",
+          () => stream.events.find((e) => e.event === "invoice.generated" && e.data.invoiceId === id),
+          30_000,
+        );
+        expect(generated.data.number).toMatch(/^INV-\d{4}-\d{6}$/);
+
+        const invoice = await user.get(`/api/v1/invoices/${id}`);
+        expect(invoice.body).toMatchObject({
+          status: "generated",
+          subtotalCents: 25_190,
+          taxCents: 5_038,
+          totalCents: 30_228,
+        });
+        const pdf = await fetch(`${stack.url}/api/v1/invoices/${id}/pdf`, {
+          headers: { authorization: `Bearer ${user.bearer}` },
+        });
+        expect(pdf.status).toBe(200);
+        expect(pdf.headers.get("content-type")).toBe("application/pdf");
+        expect(
+          Buffer.from(await pdf.arrayBuffer())
+            .subarray(0, 5)
+            .toString(),
+        ).toBe("%PDF-");
+
+        const scored = await waitFor(
+          "score.calculated on the stream",
+          () => stream.events.find((e) => e.event === "score.calculated"),
+          30_000,
+        );
+        expect(scored.data.score).toEqual(expect.any(Number));
+        const score = await until(
+          () => user.get("/api/v1/score"),
+          (a) => a.body.score !== null,
+        );
+        expect(score.body).toMatchObject({ score: expect.any(Number), tier: expect.any(String) });
+
+        // A page that reconnects with Last-Event-ID gets what it missed.
+        const resumed = openStream(
+          `${stack.url}/api/v1/events`,
+          user.bearer!,
+          "00000000-0000-7000-8000-000000000000",
+        );
+        try {
+          await waitFor("replayed events", () => resumed.events.some((e) => e.id === generated.id), 10_000);
+        } finally {
+          resumed.close();
+        }
+      } finally {
+        stream.close();
+      }
+    },
+  );
+
+  it("answers 409 NOT_READY for a pending PDF and 404 for someone else's invoice", async () => {
+    const other = new Client(stack.url);
+    expect((await other.get("/api/v1/invoices")).status).toBe(401);
+    const missing = await user.get("/api/v1/invoices/01900000-0000-7000-8000-000000000000");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error?.code).toBe("INVOICE_NOT_FOUND");
+  });
+
+  it("groups what a request set off by correlation id on the event-flow endpoint", async () => {
+    const created = await user.post("/api/v1/score/recalculate");
+    expect(created.status).toBe(202);
+    const flows = await until(
+      () => user.get("/api/v1/dev/flow?minutes=5"),
+      (a) => JSON.stringify(a.body).includes("score.calculated"),
+    );
+    const flow = (flows.body.flows as { messages: { type: string; source: string | null }[] }[]).find((f) =>
+      f.messages.some((m) => m.type === "calculate-score"),
+    );
+    expect(flow?.messages.map((m) => m.type)).toEqual(
+      expect.arrayContaining(["calculate-score", "score.calculated"]),
+    );
+  });
+});
