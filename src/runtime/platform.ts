@@ -64,7 +64,8 @@ export class Platform {
       config.LEDGERLINE_INSTANCE_ID ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, "")}-${newId().slice(-12)}`;
     this.log = options.log ?? createLogger({ level: config.LOG_LEVEL });
     this.lifecycle = new Lifecycle(this.log, config.SHUTDOWN_GRACE_MS);
-    this.databases = options.databases ?? new DatabaseProvider(config, { inMemory: options.inMemory ?? false });
+    this.databases =
+      options.databases ?? new DatabaseProvider(config, { inMemory: options.inMemory ?? false });
     this.sealer = new Sealer(config.LEDGERLINE_SECRET);
     this.hasher = new PasswordHasher({
       memoryKiB: config.ARGON2_MEMORY_KIB,
