@@ -55,6 +55,11 @@ export class Api {
     });
   }
 
+  /** Records a route registered elsewhere (health, metrics, the mailbox) for the OpenAPI document. */
+  document(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): void {
+    this.routes.push(spec);
+  }
+
   openapi(info: { title: string; version: string; serverUrl: string }): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const route of this.routes) {

@@ -26,6 +26,8 @@ const HOUR = 3_600_000;
 export interface Gateway {
   readonly app: FastifyInstance;
   readonly context: GatewayContext;
+  /** Every route Fastify serves, as registered (for the OpenAPI coverage test). */
+  routes(): readonly { method: string; url: string }[];
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -51,6 +53,10 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
     trustProxy: trustProxy(config.TRUST_PROXY),
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
+  });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   installErrorHandling(app);
   // Every command a request sends carries the request's id as its correlation id.
@@ -94,10 +100,12 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
   liveRoutes(context, live, flow);
   if (devMode) devMailboxRoutes(app, { requester });
   docsRoutes(context);
+  documentOtherRoutes(context.api, devMode);
 
   return {
     app,
     context,
+    routes: () => routes,
     start: async () => {
       await Promise.all([sessions.start(), live.start(), flow?.start()]);
     },
@@ -109,4 +117,31 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
       for (const limiter of Object.values(limits)) limiter.stop();
     },
   };
+}
+
+/** Routes registered outside `api.route`, so /openapi.json covers every route. */
+function documentOtherRoutes(api: Api, devMode: boolean): void {
+  const ops = { tag: "operations", access: "public" as const };
+  api.document({ ...ops, method: "GET", url: "/healthz", summary: "Liveness.", success: { 200: "ok" } });
+  api.document({
+    ...ops,
+    method: "GET",
+    url: "/readyz",
+    summary: "Readiness: the transport and every database in use answer.",
+    success: { 200: "ready", 503: "not ready (Retry-After)" },
+  });
+  api.document({ ...ops, method: "GET", url: "/metrics", summary: "Prometheus metrics.", success: { 200: "text format" }, produces: "text/plain" });
+  api.document({ ...ops, method: "GET", url: "/openapi.json", summary: "This document.", success: { 200: "OpenAPI 3.1" } });
+  api.document({ ...ops, method: "GET", url: "/docs", summary: "A page to browse this document.", success: { 200: "HTML" }, produces: "text/html" });
+  if (devMode) {
+    api.document({
+      method: "GET",
+      url: "/api/v1/dev/mailbox",
+      tag: "development",
+      access: "public",
+      summary: "Mail caught by the embedded SMTP catcher (only while SMTP_URL is unset); ?to= filters by recipient.",
+      success: { 200: "messages" },
+      errors: ["VALIDATION_FAILED"],
+    });
+  }
 }
