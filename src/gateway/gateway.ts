@@ -130,16 +130,37 @@ function documentOtherRoutes(api: Api, devMode: boolean): void {
     summary: "Readiness: the transport and every database in use answer.",
     success: { 200: "ready", 503: "not ready (Retry-After)" },
   });
-  api.document({ ...ops, method: "GET", url: "/metrics", summary: "Prometheus metrics.", success: { 200: "text format" }, produces: "text/plain" });
-  api.document({ ...ops, method: "GET", url: "/openapi.json", summary: "This document.", success: { 200: "OpenAPI 3.1" } });
-  api.document({ ...ops, method: "GET", url: "/docs", summary: "A page to browse this document.", success: { 200: "HTML" }, produces: "text/html" });
+  api.document({
+    ...ops,
+    method: "GET",
+    url: "/metrics",
+    summary: "Prometheus metrics.",
+    success: { 200: "text format" },
+    produces: "text/plain",
+  });
+  api.document({
+    ...ops,
+    method: "GET",
+    url: "/openapi.json",
+    summary: "This document.",
+    success: { 200: "OpenAPI 3.1" },
+  });
+  api.document({
+    ...ops,
+    method: "GET",
+    url: "/docs",
+    summary: "A page to browse this document.",
+    success: { 200: "HTML" },
+    produces: "text/html",
+  });
   if (devMode) {
     api.document({
       method: "GET",
       url: "/api/v1/dev/mailbox",
       tag: "development",
       access: "public",
-      summary: "Mail caught by the embedded SMTP catcher (only while SMTP_URL is unset); ?to= filters by recipient.",
+      summary:
+        "Mail caught by the embedded SMTP catcher (only while SMTP_URL is unset); ?to= filters by recipient.",
       success: { 200: "messages" },
       errors: ["VALIDATION_FAILED"],
     });

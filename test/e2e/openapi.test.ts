@@ -3,7 +3,8 @@ import type { Stack } from "./stack.ts";
 import { startStack } from "./stack.ts";
 
 /** Fastify routes that are not API operations: the docs page's script and the web app's assets. */
-const notOperations = (url: string) => url === "/docs.js" || url.startsWith("/assets") || url === "/*" || url === "/";
+const notOperations = (url: string) =>
+  url === "/docs.js" || url.startsWith("/assets") || url === "/*" || url === "/";
 
 describe("OpenAPI document", () => {
   let stack: Stack;
@@ -17,10 +18,15 @@ describe("OpenAPI document", () => {
   });
 
   it("covers every route the gateway serves", async () => {
-    const doc = (await (await fetch(`${stack.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${stack.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toBe("3.1.0");
     const documented = new Set(
-      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`)),
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`),
+      ),
     );
     for (const route of stack.gateway.routes()) {
       if (route.method === "HEAD" || notOperations(route.url)) continue;
