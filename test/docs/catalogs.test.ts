@@ -9,7 +9,9 @@ const doc = (name: string): string => readFileSync(new URL(`../../docs/${name}`,
 
 describe("catalogs in docs/ match the code", () => {
   it("docs/errors.md lists every error code with its HTTP status, and no other", () => {
-    const rows = [...doc("errors.md").matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \| (yes|no) \|/gm)].map((m) => ({
+    const rows = [
+      ...doc("errors.md").matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(yes|no)\s*\|/gm),
+    ].map((m) => ({
       code: m[1]!,
       status: Number(m[2]),
       retry: m[3] === "yes",
@@ -27,7 +29,7 @@ describe("catalogs in docs/ match the code", () => {
 
   it("docs/configuration.md lists every environment variable, and no other", () => {
     const documented = new Set(
-      [...doc("configuration.md").matchAll(/^\| `([A-Z0-9_<>]+)` \|/gm)].map((m) => m[1]!),
+      [...doc("configuration.md").matchAll(/^\|\s*`([A-Z0-9_<>]+)`\s*\|/gm)].map((m) => m[1]!),
     );
     const inCode = new Set([...Object.keys(envSchema.shape), "DATABASE_URL_<SERVICE>"]);
     expect([...documented].sort()).toEqual([...inCode].sort());

@@ -68,7 +68,7 @@ describe.each(stackKinds())("no account enumeration (%s)", (kind: StackKind) => 
     expect(a.body.error?.code).toBe("INVALID_CREDENTIALS");
   });
 
-  it("login: a locked unknown email looks like a locked known one", async () => {
+  it("login: a locked unknown email looks like a locked known one", { timeout: 120_000 }, async () => {
     const c = new Client(stack.url);
     const ghost = unknown();
     const target = `${unique("locked")}@example.test`;

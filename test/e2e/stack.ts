@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Gateway } from "../../src/gateway/gateway.ts";
 import { buildGateway } from "../../src/gateway/gateway.ts";
 import { bootstrapAdmin } from "../../src/cli/admin.ts";
+import type { Logger } from "../../src/platform/logger.ts";
 import { Platform } from "../../src/runtime/platform.ts";
 import { allServices } from "../../src/services/index.ts";
 import { kafkaBrokers, postgresUrl, testConfig, unique } from "../support/index.ts";
@@ -22,8 +23,15 @@ export function stackKinds(): StackKind[] {
   return kafkaBrokers && postgresUrl ? ["embedded", "kafka+postgres"] : ["embedded"];
 }
 
-/** The whole platform in this process, its gateway on 127.0.0.1 and an ephemeral port. */
-export async function startStack(kind: StackKind, env: Record<string, string> = {}): Promise<Stack> {
+/**
+ * The whole platform in this process, its gateway on 127.0.0.1 and an ephemeral port.
+ * `options.log`: the logger every part writes to (the security suite captures log lines).
+ */
+export async function startStack(
+  kind: StackKind,
+  env: Record<string, string> = {},
+  options: { log?: Logger } = {},
+): Promise<Stack> {
   const distributed = kind === "kafka+postgres";
   const config = testConfig({
     HOST: "127.0.0.1",
@@ -32,7 +40,8 @@ export async function startStack(kind: StackKind, env: Record<string, string> = 
     ARGON2_ITERATIONS: "1",
     LEDGERLINE_ADMIN_EMAIL: ADMIN.email,
     LEDGERLINE_ADMIN_PASSWORD: ADMIN.password,
-    REQUEST_TIMEOUT_MS: distributed ? "15000" : "5000",
+    // Generous: a loaded 2-core CI machine can take seconds per hop; a timeout here is a 504, not a bug.
+    REQUEST_TIMEOUT_MS: distributed ? "30000" : "20000",
     ...(distributed
       ? { KAFKA_BROKERS: kafkaBrokers!, DATABASE_URL: postgresUrl!, KAFKA_CLIENT_ID: unique("e2e") }
       : {}),
@@ -43,6 +52,7 @@ export async function startStack(kind: StackKind, env: Record<string, string> = 
     services: allServices,
     inMemory: true,
     requester: true,
+    ...(options.log ? { log: options.log } : {}),
     ...(distributed ? { schemaPrefix: `${unique("e2e")}_` } : {}),
   });
   await platform.start();
