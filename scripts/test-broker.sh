@@ -4,6 +4,7 @@
 #   scripts/test-broker.sh [start] [brokers] [-t topic:partitions]...   prints KAFKA_BROKERS=<addr>
 #   scripts/test-broker.sh stop
 #   scripts/test-broker.sh status
+#   scripts/test-broker.sh build                                         prints the binary's path
 #
 # The address is also kept in .broker/bootstrap, the pid in .broker/pid, the log in .broker/log.
 set -euo pipefail
@@ -88,9 +89,10 @@ stop() {
 case "${1:-start}" in
   start) shift || true; start "$@" ;;
   stop) stop ;;
+  build) build; echo "$bin" ;;
   status)
     if pid="$(running_pid)"; then echo "running (pid $pid): KAFKA_BROKERS=$(cat "$state/bootstrap")"; else echo "not running"; exit 1; fi
     ;;
   [0-9]* | -t) start "$@" ;;
-  *) echo "usage: $0 [start [brokers] [-t topic:partitions]...] | stop | status" >&2; exit 2 ;;
+  *) echo "usage: $0 [start [brokers] [-t topic:partitions]...] | stop | status | build" >&2; exit 2 ;;
 esac

@@ -2,16 +2,27 @@ import { parseArgs } from "node:util";
 import type { AddressInfo } from "node:net";
 import { buildGateway } from "../gateway/gateway.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
+import { initTelemetry } from "../platform/telemetry.ts";
+import { startOpsServer } from "../runtime/ops-server.ts";
 import { Platform } from "../runtime/platform.ts";
 import { allServices, servicesNamed } from "../services/index.ts";
 import { bootstrapAdmin, createAdminCommand } from "./admin.ts";
+import { clusterCommand } from "./cluster-command.ts";
+import { provisionCommand } from "./db-command.ts";
 import { describeDeadLetters, listDeadLetterTopics, replayDeadLetters } from "./dlq.ts";
+import { migrateAll } from "./migrate.ts";
 
 const usage = `ledgerline — event-driven accounting platform
 
 Usage:
   ledgerline start [--service <name>[,<name>…]]   run every service (default) or the named ones
   ledgerline migrate                               apply every service's pending migrations and exit
+  ledgerline db provision --admin-url <url> [--password-file <file> | --from-env] [--role-prefix ledgerline_]
+                          [--create-database]      create a PostgreSQL role and schema per service and print
+                                                   each DATABASE_URL_<SERVICE> (the role can touch only its schema)
+  ledgerline cluster [--instances login=2,gateway=2,…] [--port 3000] [--ops-port 9100] [--no-restart]
+                                                   every service as its own processes on one machine (Kafka from
+                                                   KAFKA_BROKERS or a test broker, PostgreSQL from DATABASE_URL*)
   ledgerline dlq list [--topic <topic>.dlq]        dead-letter topics, or the messages of one
   ledgerline dlq replay --topic <topic>.dlq [--id <message id>]
                                                    publish dead letters back to their topic
@@ -29,6 +40,16 @@ async function main(argv: string[]): Promise<number> {
       id: { type: "string" },
       email: { type: "string" },
       help: { type: "boolean", short: "h" },
+      supervised: { type: "boolean" },
+      "admin-url": { type: "string" },
+      "password-file": { type: "string" },
+      "role-prefix": { type: "string" },
+      instances: { type: "string" },
+      port: { type: "string" },
+      "ops-port": { type: "string" },
+      "no-restart": { type: "boolean" },
+      "from-env": { type: "boolean" },
+      "create-database": { type: "boolean" },
     },
   });
   const [command, sub] = positionals;
@@ -36,6 +57,26 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command || values.help ? 0 : 2;
   }
+  if (command === "db") {
+    if (sub !== "provision") throw new UsageError(`unknown db command "${sub ?? ""}"`);
+    if (!values["admin-url"]) throw new UsageError("db provision needs --admin-url postgres://…");
+    return provisionCommand({
+      adminUrl: values["admin-url"],
+      ...(values["password-file"] ? { passwordFile: values["password-file"] } : {}),
+      ...(values["role-prefix"] ? { rolePrefix: values["role-prefix"] } : {}),
+      fromEnv: values["from-env"] ?? false,
+      createDatabase: values["create-database"] ?? false,
+    });
+  }
+  if (command === "cluster") {
+    return clusterCommand({
+      ...(values.instances ? { instances: values.instances } : {}),
+      ...(values.port ? { port: Number(values.port) } : {}),
+      ...(values["ops-port"] ? { opsPort: Number(values["ops-port"]) } : {}),
+      restart: !values["no-restart"],
+    });
+  }
+
   const config = loadConfig();
 
   if (command === "start") {
@@ -49,7 +90,20 @@ async function main(argv: string[]): Promise<number> {
       services: servicesNamed(names.filter((n) => n !== "gateway")),
       requester: withGateway,
     });
+    // Spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set; stopped (flushed) last.
+    const telemetry = await initTelemetry({
+      endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: `ledgerline-${names.length === 1 ? names[0] : "all"}`,
+      instanceId: platform.instanceId,
+    });
+    platform.lifecycle.add({ name: "telemetry", stop: () => telemetry.shutdown() });
+    if (values.supervised) exitWithParent();
     await platform.start();
+    if (config.OPS_PORT !== undefined) {
+      const ops = await startOpsServer(platform, config.HOST, config.OPS_PORT);
+      await platform.lifecycle.startPart({ name: "ops-server", stop: () => ops.close() });
+      platform.log.info({ port: ops.port }, "operations endpoints: /healthz /readyz /metrics");
+    }
     if (withGateway) {
       const gateway = await buildGateway(platform);
       await platform.lifecycle.startPart({
@@ -71,22 +125,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === "migrate") {
-    const platform = new Platform({ config, services: [] });
-    const { migrate } = await import("../db/migrate.ts");
-    const { messagingMigrations } = await import("../messaging/outbox.ts");
-    try {
-      for (const service of allServices) {
-        const db = await platform.databases.forService(service.name);
-        const schema = platform.schemaOf(service.name);
-        const applied = [
-          ...(await migrate(db, schema, messagingMigrations, "messaging")),
-          ...(await migrate(db, schema, service.migrations)),
-        ];
-        console.log(`${service.name}: ${applied.length ? `applied ${applied.join(", ")}` : "up to date"}`);
-      }
-    } finally {
-      await platform.databases.close();
-    }
+    for (const line of await migrateAll(config)) console.log(line);
     return 0;
   }
 
@@ -130,6 +169,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/**
+ * Under `ledgerline cluster` (--supervised): stop gracefully when the supervisor is gone, so a
+ * supervisor killed with -9 leaves no process behind.
+ */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, "SIGTERM");
+  }, 1_000).unref();
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -98,3 +98,41 @@ export function ident(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a safe SQL identifier: ${name}`);
   return `"${name}"`;
 }
+
+/** Error codes of a database that cannot be reached right now (network, restart, failover). */
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  // postgres.js
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  // SQLSTATE: too many connections, shutting down, cannot connect now, read-only after a failover
+  "53300",
+  "57P01",
+  "57P02",
+  "57P03",
+  "25006",
+]);
+
+/**
+ * Whether an error says the database is unreachable rather than that the work is wrong: the same
+ * work will succeed once it is back, however long that takes (so it must not use up a message's
+ * tries). SQLSTATE class 08 is "connection exception".
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)))
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

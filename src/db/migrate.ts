@@ -28,7 +28,10 @@ export async function migrate(
     await tx.query("select pg_advisory_xact_lock(hashtext($1))", [
       `ledgerline:migrate:${schemaName}:${component}`,
     ]);
-    await tx.query(`create schema if not exists ${schema}`);
+    // A service's own role (`ledgerline db provision`) owns its schema but may not create one:
+    // PostgreSQL checks CREATE on the database even for `create schema if not exists`.
+    const exists = await tx.query("select 1 from pg_namespace where nspname = $1", [schemaName]);
+    if (exists.length === 0) await tx.query(`create schema ${schema}`);
     await tx.query(
       `create table if not exists ${schema}.schema_migrations (
          component text not null, version integer not null, name text not null,

@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { SerializedError } from "../platform/errors.ts";
 import { AppError, platformErrors } from "../platform/errors.ts";
@@ -39,6 +40,35 @@ function toAppError(error: FastifyError | Error): AppError {
   if (status === 404) return platformErrors.NOT_FOUND();
   if (status !== undefined && status >= 400 && status < 500) return gatewayErrors.MALFORMED_JSON();
   return platformErrors.INTERNAL();
+}
+
+/**
+ * Requests Node's HTTP parser refuses (bad request line, invalid header bytes, a body that
+ * lies about its length) never reach a route: answer them in the one error shape too, then
+ * close the connection, whose state is unknown.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(platformErrors.VALIDATION_FAILED()));
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Errors the router raises before any route or hook runs (a path that is not valid percent
+ * encoding, a path parameter over the length limit): the one error shape, nothing echoed back.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const appError =
+    error.code === "FST_ERR_ASYNC_CONSTRAINT"
+      ? platformErrors.INTERNAL()
+      : platformErrors.VALIDATION_FAILED();
+  void reply.status(appError.status).send(errorBody(appError));
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

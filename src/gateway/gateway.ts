@@ -5,7 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify
 import type { Platform } from "../runtime/platform.ts";
 import { Api } from "./api.ts";
 import type { GatewayContext } from "./context.ts";
-import { installErrorHandling } from "./error-handler.ts";
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from "./error-handler.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -18,7 +18,10 @@ import { SessionResolver } from "./sessions.ts";
 import { FlowRecorder } from "./flow-recorder.ts";
 import { LiveEvents } from "./live-events.ts";
 import { liveRoutes } from "./routes/live.ts";
+import { webRoutes } from "./routes/web.ts";
 import { withCorrelation } from "../platform/logger.ts";
+import type { Span } from "../platform/telemetry.ts";
+import { startSpan, withSpan } from "../platform/telemetry.ts";
 
 export const BODY_LIMIT = 64 * 1024;
 const HOUR = 3_600_000;
@@ -53,14 +56,35 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
     trustProxy: trustProxy(config.TRUST_PROXY),
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
+    clientErrorHandler,
+    frameworkErrors,
+    // Plugins load while the services start on the same event loop: on a busy machine 10 s is short.
+    pluginTimeout: 60_000,
   });
   const routes: { method: string; url: string }[] = [];
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   installErrorHandling(app);
-  // Every command a request sends carries the request's id as its correlation id.
-  app.addHook("onRequest", (request, _reply, done) => withCorrelation(request.id, done));
+  // Every command a request sends carries the request's id as its correlation id, and the
+  // request's span as its trace context (continuing the caller's W3C traceparent, if any).
+  const spans = new WeakMap<FastifyRequest, Span>();
+  app.addHook("onRequest", (request, _reply, done) => {
+    const header = request.headers.traceparent;
+    const span = startSpan(`${request.method} ${request.routeOptions.url ?? "unmatched"}`, {
+      parent: typeof header === "string" ? header : undefined,
+      kind: "server",
+      attributes: { "http.request.method": request.method, "url.path": request.url.split("?")[0] ?? "" },
+    });
+    spans.set(request, span);
+    withSpan(span, () => withCorrelation(request.id, done));
+  });
+  app.addHook("onResponse", (request, reply, done) => {
+    const span = spans.get(request);
+    span?.setAttribute("http.response.status_code", reply.statusCode);
+    span?.end(reply.statusCode >= 500 ? { error: `HTTP ${reply.statusCode}` } : undefined);
+    done();
+  });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -71,8 +95,16 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
         formAction: ["'self'"],
+        // ASVS 3.4.3: object-src 'none' (helmet's default) and base-uri 'none'.
+        baseUri: ["'none'"],
       },
     },
+  });
+  // API answers carry tokens and personal data: no cache may keep them.
+  app.addHook("onSend", async (request, reply) => {
+    if (request.url.startsWith("/api/") && !reply.hasHeader("cache-control")) {
+      void reply.header("cache-control", "no-store");
+    }
   });
   await app.register(cookie);
 
@@ -101,6 +133,8 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
   if (devMode) devMailboxRoutes(app, { requester });
   docsRoutes(context);
   documentOtherRoutes(context.api, devMode);
+  // The web app: its pages (index.html) and built assets; unknown /api paths stay the JSON 404.
+  await webRoutes(app);
 
   return {
     app,

@@ -98,7 +98,13 @@ export class SessionResolver {
         throw error;
       }
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(tokenHash, { info, until: Date.now() + CACHE_TTL_MS });
+      // Never past the session's own end: an absolute or idle expiry holds to the second.
+      const until = Math.min(
+        Date.now() + CACHE_TTL_MS,
+        Date.parse(info.expiresAt),
+        Date.parse(info.idleExpiresAt),
+      );
+      this.cache.set(tokenHash, { info, until });
     }
     return { session: info, tokenHash, via: bearer ? "bearer" : "cookie" };
   }

@@ -1,8 +1,10 @@
+import { isDatabaseUnavailable } from "../db/database.ts";
 import { sleep } from "../platform/clock.ts";
 import { AppError, canRetry, serializeError } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
 import { withCorrelation } from "../platform/logger.ts";
 import type { Metrics } from "../platform/metrics.ts";
+import { startSpan, withSpan } from "../platform/telemetry.ts";
 import { checkPayload } from "./contracts.ts";
 import type { Envelope } from "./envelope.ts";
 import type { Delivery, DeliveryHandler, Transport } from "./transport.ts";
@@ -51,6 +53,39 @@ export const DLQ_HEADERS = {
  */
 export function createConsumer(options: ConsumerOptions): DeliveryHandler {
   const { name, log, metrics, retry, signal } = options;
+
+  async function attempts(envelope: Envelope, delivery: Delivery): Promise<void> {
+    const type = envelope.type;
+    for (let attempt = 1; ; attempt++) {
+      const stopTimer = metrics.handlerSeconds.startTimer({ consumer: name, type });
+      try {
+        await options.handle(envelope, delivery);
+        stopTimer();
+        metrics.handled.inc({ consumer: name, type, outcome: "ok" });
+        return;
+      } catch (error) {
+        stopTimer();
+        if (error instanceof ConsumerStopped) throw error;
+        if (isDatabaseUnavailable(error)) {
+          // Not the message's fault: it waits, uncommitted, for the database without using up
+          // its tries. The transport delivers it again with backoff (heartbeating on Kafka).
+          metrics.handled.inc({ consumer: name, type, outcome: "unavailable" });
+          log.warn({ err: error, consumer: name, type }, "database unavailable; the message waits");
+          throw error;
+        }
+        if (!canRetry(error) || attempt >= retry.maxAttempts) {
+          await deadLetter(options, delivery, error, attempt);
+          return;
+        }
+        metrics.handled.inc({ consumer: name, type, outcome: "retried" });
+        const delay = Math.min(retry.baseDelayMs * 2 ** (attempt - 1), 30_000);
+        log.warn({ err: error, consumer: name, type, attempt, delay }, "handler failed; retrying");
+        await sleep(delay, signal);
+        if (signal.aborted) throw new ConsumerStopped();
+      }
+    }
+  }
+
   return async (delivery) => {
     const type = delivery.envelope?.type ?? "unknown";
     let envelope: Envelope;
@@ -60,29 +95,21 @@ export function createConsumer(options: ConsumerOptions): DeliveryHandler {
       await deadLetter(options, delivery, error, 1);
       return;
     }
-    await withCorrelation(envelope.correlationId, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const stopTimer = metrics.handlerSeconds.startTimer({ consumer: name, type });
-        try {
-          await options.handle(envelope, delivery);
-          stopTimer();
-          metrics.handled.inc({ consumer: name, type, outcome: "ok" });
-          return;
-        } catch (error) {
-          stopTimer();
-          if (error instanceof ConsumerStopped) throw error;
-          if (!canRetry(error) || attempt >= retry.maxAttempts) {
-            await deadLetter(options, delivery, error, attempt);
-            return;
-          }
-          metrics.handled.inc({ consumer: name, type, outcome: "retried" });
-          const delay = Math.min(retry.baseDelayMs * 2 ** (attempt - 1), 30_000);
-          log.warn({ err: error, consumer: name, type, attempt, delay }, "handler failed; retrying");
-          await sleep(delay, signal);
-          if (signal.aborted) throw new ConsumerStopped();
-        }
-      }
+    // One span per delivery, a child of the span that sent the message: the trace goes on.
+    const span = startSpan(`${name} ${type}`, {
+      parent: envelope.traceparent,
+      kind: "consumer",
+      attributes: { "messaging.destination.name": delivery.topic, "messaging.message.id": envelope.id },
     });
+    let failure: unknown;
+    try {
+      await withSpan(span, () => withCorrelation(envelope.correlationId, () => attempts(envelope, delivery)));
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      span.end(failure === undefined ? undefined : { error: failure });
+    }
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { newId } from "../platform/ids.ts";
+import { currentTraceparent } from "../platform/telemetry.ts";
 
 /**
  * Every message on the log travels in this envelope. `type` names the contract
@@ -46,7 +47,7 @@ export function createEnvelope<P>(init: EnvelopeInit<P>): Envelope<P> {
     occurredAt: new Date().toISOString(),
     correlationId: init.correlationId ?? id,
     ...(init.causationId ? { causationId: init.causationId } : {}),
-    ...(init.traceparent ? { traceparent: init.traceparent } : {}),
+    ...traceparentOf(init.traceparent),
     ...(init.replyTo ? { replyTo: init.replyTo } : {}),
     ...(init.deadline ? { deadline: init.deadline.toISOString() } : {}),
     ...(init.source ? { source: init.source } : {}),
@@ -54,13 +55,23 @@ export function createEnvelope<P>(init: EnvelopeInit<P>): Envelope<P> {
   };
 }
 
-/** The fields a message caused by `cause` inherits from it. */
+/** The given trace context, else the current span's (a message made while handling a request or a message). */
+function traceparentOf(given: string | undefined): { traceparent?: string } {
+  const traceparent = given ?? currentTraceparent();
+  return traceparent ? { traceparent } : {};
+}
+
+/**
+ * The fields a message caused by `cause` inherits from it. Its trace context is the current
+ * span's (the consumer span handling `cause`, itself a child of `cause`'s), else `cause`'s own.
+ */
 export function causedBy(
   cause: Envelope,
 ): Pick<EnvelopeInit<unknown>, "correlationId" | "causationId" | "traceparent"> {
+  const traceparent = currentTraceparent() ?? cause.traceparent;
   return {
     correlationId: cause.correlationId,
     causationId: cause.id,
-    ...(cause.traceparent ? { traceparent: cause.traceparent } : {}),
+    ...(traceparent ? { traceparent } : {}),
   };
 }

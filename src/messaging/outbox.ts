@@ -64,7 +64,7 @@ export async function addToOutbox(
  */
 export class OutboxRelay {
   private readonly s: string;
-  private readonly holder = newId();
+  private readonly holder: string;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -81,9 +81,15 @@ export class OutboxRelay {
       pollMs: number;
       batchSize?: number;
       leaseMs?: number;
+      /**
+       * Names the lease holder: a process restarted with the same (unique) instance id takes its
+       * lease back at once instead of waiting for it to expire. Default: a new id per relay.
+       */
+      holder?: string;
     },
   ) {
     this.s = ident(options.schema);
+    this.holder = options.holder ?? newId();
   }
 
   start(): void {

@@ -155,18 +155,20 @@ export class Requester {
       }, timeoutMs);
       this.pending.set(envelope.id, { type, resolve, reject, timer, stopTimer });
     });
-    try {
-      await this.options.transport.publish([{ topic: command.request.topic, key, envelope }]);
-    } catch (error) {
-      const pending = this.pending.get(envelope.id);
-      if (pending) {
+    // The answer never waits longer than the timeout, however long the log takes to take the
+    // request: a publish that fails first is 503 (not sent), a timeout first is 504 (unknown; the
+    // request's deadline makes a handler skip it if it arrives late).
+    this.options.transport
+      .publish([{ topic: command.request.topic, key, envelope }])
+      .catch((error: unknown) => {
+        const pending = this.pending.get(envelope.id);
+        if (!pending) return;
         clearTimeout(pending.timer);
         this.pending.delete(envelope.id);
         pending.stopTimer({ outcome: "unavailable" });
-      }
-      this.options.log.warn({ err: error, type }, "request could not be published");
-      throw platformErrors.UNAVAILABLE({ headers: { "Retry-After": "1" }, cause: error });
-    }
+        this.options.log.warn({ err: error, type }, "request could not be published");
+        pending.reject(platformErrors.UNAVAILABLE({ headers: { "Retry-After": "1" }, cause: error }));
+      });
     return result;
   }
 

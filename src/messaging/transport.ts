@@ -46,6 +46,13 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** How far one consumer group is behind on one topic: messages on the log it has not committed. */
+export interface ConsumerLag {
+  readonly group: string;
+  readonly topic: string;
+  readonly lag: number;
+}
+
 export interface TopicInfo {
   readonly topic: string;
   readonly partitions: number;
@@ -69,6 +76,8 @@ export interface Transport {
   listTopics(): Promise<TopicInfo[]>;
   /** Throws when the log cannot be reached (readiness). */
   ping(): Promise<void>;
+  /** The lag of the consumer groups this transport's subscriptions belong to (metrics); optional. */
+  consumerLag?(): Promise<ConsumerLag[]>;
 }
 
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;

@@ -48,12 +48,23 @@ export const envSchema = z.object({
     z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: "expected host:port[,host:port…]" }),
   ),
   KAFKA_CLIENT_ID: z.string().min(1).default("ledgerline"),
+  /** Prefix of every topic and consumer group, so deployments can share one Kafka cluster. */
+  KAFKA_NAMESPACE: optional(
+    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "expected letters, digits, _ or -" }),
+  ),
   SMTP_URL: optional(url(["smtp", "smtps"])),
   MAIL_FROM: z.string().min(3).default("Ledgerline <no-reply@localhost>"),
   LEDGERLINE_ADMIN_EMAIL: optional(z.string().email({ message: "expected an email address" })),
   LEDGERLINE_ADMIN_PASSWORD: optional(z.string().min(1)),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LEDGERLINE_INSTANCE_ID: optional(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  /**
+   * A process without the gateway serves /healthz, /readyz and /metrics on this port (HOST
+   * address); unset: no operations port. `0`: any free port (logged).
+   */
+  OPS_PORT: optional(int(0, 65535)),
+  /** OTLP/HTTP collector base URL (e.g. http://collector:4318): traces are exported there when set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(url(["http", "https"])),
 
   /** Partitions of each embedded-log topic (bounds the parallelism of one consumer group). */
   LOG_PARTITIONS: int(1, 256).default(4),
@@ -69,6 +80,12 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
   /** How often the outbox relay looks for rows written by other processes. */
   OUTBOX_POLL_MS: int(10, 60_000).default(500),
+  /**
+   * Kafka fetch wait of consumers that do not set their own. A real broker answers a fetch as
+   * soon as a message arrives, so a longer wait only saves idle polling; librdkafka's mock holds
+   * every empty fetch this long, so there it is latency per hop traded against idle CPU.
+   */
+  KAFKA_FETCH_WAIT_MS: int(1, 10_000).default(20),
 
   /**
    * Key that seals secrets carried in messages (passwords in commands, links in emails):

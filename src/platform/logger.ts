@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { pino, type Logger, type LevelWithSilent } from "pino";
+import { currentTrace } from "./telemetry.ts";
 
 export type { Logger };
 
@@ -49,7 +50,11 @@ export function createLogger(options: {
       redact: { paths: redactedPaths, censor: "[redacted]" },
       mixin: () => {
         const correlationId = currentCorrelationId();
-        return correlationId ? { correlationId } : {};
+        const trace = currentTrace();
+        return {
+          ...(correlationId ? { correlationId } : {}),
+          ...(trace ? { traceId: trace.traceId, spanId: trace.spanId } : {}),
+        };
       },
     },
     options.destination ?? process.stdout,

@@ -4,8 +4,20 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  * The metrics of one platform instance (a registry each, so tests can run several in one
  * process). Served at /metrics in Prometheus text format.
  */
+/** Values read when /metrics is scraped. */
+export interface MetricSources {
+  /** Consumer lag per group and topic. */
+  consumerLag?: () => Promise<readonly { group: string; topic: string; lag: number }[]>;
+  /** Outbox rows waiting, per service. */
+  outboxBacklog?: () => Promise<readonly { service: string; rows: number }[]>;
+}
+
+/** How long a scrape waits for a source before reporting what it knew last. */
+const SOURCE_TIMEOUT_MS = 2_000;
+
 export class Metrics {
   readonly registry = new Registry();
+  private sources: MetricSources = {};
 
   readonly handled = new Counter({
     name: "ledgerline_messages_handled_total",
@@ -32,11 +44,26 @@ export class Metrics {
     labelNames: ["service"] as const,
     registers: [this.registry],
   });
-  readonly outboxBacklog = new Gauge({
+  readonly outboxBacklog: Gauge<"service"> = new Gauge({
     name: "ledgerline_outbox_backlog",
-    help: "Outbox rows waiting to be published, as last seen by the relay",
+    help: "Outbox rows waiting to be published (counted at scrape time)",
     labelNames: ["service"] as const,
     registers: [this.registry],
+    collect: () =>
+      this.read(this.sources.outboxBacklog, (rows) => {
+        for (const { service, rows: n } of rows) this.outboxBacklog.set({ service }, n);
+      }),
+  });
+  readonly consumerLag: Gauge<"group" | "topic"> = new Gauge({
+    name: "ledgerline_consumer_lag",
+    help: "Messages on a topic that a consumer group has not committed yet (Kafka; read at scrape time)",
+    labelNames: ["group", "topic"] as const,
+    registers: [this.registry],
+    collect: () =>
+      this.read(this.sources.consumerLag, (rows) => {
+        this.consumerLag.reset();
+        for (const { group, topic, lag } of rows) this.consumerLag.set({ group, topic }, lag);
+      }),
   });
   readonly requestSeconds = new Histogram({
     name: "ledgerline_request_reply_seconds",
@@ -60,6 +87,30 @@ export class Metrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "ledgerline_" });
+  }
+
+  /** Where scrape-time gauges read their values (the platform sets them once it runs). */
+  setSources(sources: MetricSources): void {
+    this.sources = { ...this.sources, ...sources };
+  }
+
+  /** Reads a source with a time limit; on failure or timeout the gauge keeps its last values. */
+  private async read<T>(source: (() => Promise<T>) | undefined, apply: (value: T) => void): Promise<void> {
+    if (!source) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const value = await Promise.race([
+        source(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timed out")), SOURCE_TIMEOUT_MS);
+        }),
+      ]);
+      apply(value);
+    } catch {
+      // Scrapes must not fail because the log or a database is slow: the last values stand.
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Registers a service's own metric on this registry. */

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Database } from "../db/database.ts";
+import { ident } from "../db/database.ts";
 import type { Migration } from "../db/migrate.ts";
 import { migrate } from "../db/migrate.ts";
 import { DatabaseProvider } from "../db/provider.ts";
@@ -12,9 +13,11 @@ import { Metrics } from "../platform/metrics.ts";
 import { PasswordHasher } from "../platform/password-hashing.ts";
 import { Sealer } from "../platform/secrets.ts";
 import { EmbeddedTransport } from "../messaging/embedded/embedded-transport.ts";
-import { OutboxRelay, messagingMigrations } from "../messaging/outbox.ts";
+import { NamespacedTransport } from "../messaging/namespaced-transport.ts";
+import { OutboxRelay, addToOutbox, messagingMigrations } from "../messaging/outbox.ts";
 import { Requester } from "../messaging/request-reply.ts";
-import type { Transport } from "../messaging/transport.ts";
+import type { OutgoingMessage, Transport } from "../messaging/transport.ts";
+import { platformErrors } from "../platform/errors.ts";
 import { ServiceContext } from "./service-context.ts";
 
 /** A service: its schema's migrations and how it wires itself to the transport. */
@@ -39,6 +42,19 @@ export interface PlatformOptions {
   readonly databases?: DatabaseProvider;
   /** Whether this process sends commands (the gateway does). */
   readonly requester?: boolean;
+  /**
+   * Whether a requester keeps an outbox for fire-and-forget commands (default true). It is
+   * used on Kafka when a database is configured for the gateway (DATABASE_URL_GATEWAY or
+   * DATABASE_URL); see docs/decisions/0006.
+   */
+  readonly outbox?: boolean;
+}
+
+/** The outbox of a process that sends fire-and-forget commands (the gateway's). */
+interface CommandOutbox {
+  readonly db: Database;
+  readonly schema: string;
+  readonly relay: OutboxRelay;
 }
 
 /**
@@ -57,6 +73,7 @@ export class Platform {
   readonly hasher: PasswordHasher;
   transport!: Transport;
   requester: Requester | undefined;
+  private outbox: CommandOutbox | undefined;
 
   constructor(private readonly options: PlatformOptions) {
     const { config } = options;
@@ -103,9 +120,92 @@ export class Platform {
       });
       this.requester = requester;
       this.lifecycle.add({ name: "requester", start: () => requester.start(), stop: () => requester.stop() });
+      const url = config.databaseUrlFor("gateway");
+      if ((this.options.outbox ?? true) && this.transport.kind === "kafka" && url) {
+        this.lifecycle.add(await this.outboxPart());
+      }
     }
     for (const service of this.options.services) this.lifecycle.add(await this.servicePart(service));
+    this.metrics.setSources({
+      ...(this.transport.consumerLag
+        ? { consumerLag: () => this.transport.consumerLag?.() ?? Promise.resolve([]) }
+        : {}),
+      outboxBacklog: () => this.outboxBacklog(),
+    });
     await this.lifecycle.start();
+  }
+
+  /**
+   * Sends fire-and-forget commands so that an acknowledgement means they will be delivered: into
+   * this process's outbox when it has one (the gateway on Kafka with a database), which the relay
+   * publishes whenever the log is reachable; otherwise (or if that database fails) straight to
+   * the log. Throws UNAVAILABLE (503, Retry-After) when neither takes them.
+   */
+  async dispatch(messages: readonly OutgoingMessage[]): Promise<void> {
+    const outbox = this.outbox;
+    if (outbox) {
+      try {
+        await addToOutbox(outbox.db, outbox.schema, messages);
+        outbox.relay.kick();
+        return;
+      } catch (error) {
+        this.log.warn({ err: error }, "command outbox unavailable; publishing straight to the log");
+      }
+    }
+    try {
+      await this.transport.publish(messages);
+    } catch (error) {
+      throw platformErrors.UNAVAILABLE({ headers: { "Retry-After": "1" }, cause: error });
+    }
+  }
+
+  /** Outbox rows waiting per service (and the gateway's command outbox), for the backlog gauge. */
+  private async outboxBacklog(): Promise<{ service: string; rows: number }[]> {
+    const outboxes = [...this.contexts].map(([service, ctx]) => ({
+      service,
+      db: ctx.db,
+      schema: ctx.schema,
+    }));
+    if (this.outbox) outboxes.push({ service: "gateway", db: this.outbox.db, schema: this.outbox.schema });
+    return Promise.all(
+      outboxes.map(async ({ service, db, schema }) => {
+        const [row] = await db.query<{ n: number }>(`select count(*)::int as n from ${ident(schema)}.outbox`);
+        return { service, rows: row?.n ?? 0 };
+      }),
+    );
+  }
+
+  private async outboxPart(): Promise<{ name: string; start(): Promise<void>; stop(): Promise<void> }> {
+    const db = await this.databases.forService("gateway");
+    const schema = this.schemaOf("gateway");
+    const relay = new OutboxRelay({
+      db,
+      schema,
+      service: "gateway",
+      transport: this.transport,
+      log: this.log.child({ part: "command-outbox" }),
+      metrics: this.metrics,
+      pollMs: this.config.OUTBOX_POLL_MS,
+      ...this.holder(),
+    });
+    return {
+      name: "command-outbox",
+      start: async () => {
+        await migrate(db, schema, messagingMigrations, "messaging");
+        relay.start();
+        this.outbox = { db, schema, relay };
+      },
+      stop: async () => {
+        this.outbox = undefined;
+        await relay.stop();
+      },
+    };
+  }
+
+  /** A stable outbox lease holder when the instance id is configured (a restart takes its lease back). */
+  private holder(): { holder?: string } {
+    const id = this.config.LEDGERLINE_INSTANCE_ID;
+    return id ? { holder: id } : {};
   }
 
   stop(): Promise<void> {
@@ -116,7 +216,9 @@ export class Platform {
   async databasesInUse(): Promise<Database[]> {
     const names: (ServiceName | "log")[] = this.options.services.map((s) => s.name);
     if (this.transport?.kind === "embedded") names.push("log");
-    return Promise.all(names.map((n) => this.databases.forService(n)));
+    const databases = await Promise.all(names.map((n) => this.databases.forService(n)));
+    if (this.outbox) databases.push(this.outbox.db);
+    return databases;
   }
 
   private async createTransport(): Promise<Transport> {
@@ -124,12 +226,14 @@ export class Platform {
     if (config.KAFKA_BROKERS) {
       // Loaded only when used: the embedded default never pays for kafkajs.
       const { KafkaTransport } = await import("../messaging/kafka/kafka-transport.ts");
-      return new KafkaTransport({
+      const kafka = new KafkaTransport({
         brokers: config.KAFKA_BROKERS.split(","),
         clientId: config.KAFKA_CLIENT_ID,
         log: this.log.child({ part: "kafka" }),
         defaultPartitions: config.LOG_PARTITIONS,
+        fetchWaitMs: config.KAFKA_FETCH_WAIT_MS,
       });
+      return config.KAFKA_NAMESPACE ? new NamespacedTransport(kafka, config.KAFKA_NAMESPACE) : kafka;
     }
     return new EmbeddedTransport({
       db: await this.databases.forService("log"),
@@ -155,6 +259,7 @@ export class Platform {
       log,
       metrics: this.metrics,
       pollMs: config.OUTBOX_POLL_MS,
+      ...this.holder(),
     });
     const ctx = new ServiceContext(
       service.name,

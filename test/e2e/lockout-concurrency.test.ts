@@ -92,6 +92,7 @@ function pick(platform: Platform): Record<string, string> {
   const c = platform.config;
   return {
     ...(c.KAFKA_BROKERS ? { KAFKA_BROKERS: c.KAFKA_BROKERS } : {}),
+    ...(c.KAFKA_NAMESPACE ? { KAFKA_NAMESPACE: c.KAFKA_NAMESPACE } : {}),
     ...(c.DATABASE_URL ? { DATABASE_URL: c.DATABASE_URL } : {}),
     LEDGERLINE_SECRET: c.LEDGERLINE_SECRET ?? "",
     ARGON2_MEMORY_KIB: String(c.ARGON2_MEMORY_KIB),

@@ -43,7 +43,13 @@ export async function startStack(
     // Generous: a loaded 2-core CI machine can take seconds per hop; a timeout here is a 504, not a bug.
     REQUEST_TIMEOUT_MS: distributed ? "30000" : "20000",
     ...(distributed
-      ? { KAFKA_BROKERS: kafkaBrokers!, DATABASE_URL: postgresUrl!, KAFKA_CLIENT_ID: unique("e2e") }
+      ? {
+          KAFKA_BROKERS: kafkaBrokers!,
+          DATABASE_URL: postgresUrl!,
+          KAFKA_CLIENT_ID: unique("e2e"),
+          // Stacks of test files running at once share the broker, never each other's groups.
+          KAFKA_NAMESPACE: unique("e2e"),
+        }
       : {}),
     ...env,
   });

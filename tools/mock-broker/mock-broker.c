@@ -2,8 +2,13 @@
  * A Kafka test broker for machines without Kafka: librdkafka's mock cluster, kept alive until
  * SIGTERM or SIGINT. Prints the cluster's bootstrap address as one line on stdout.
  *
- *   mock-broker [-t topic:partitions]... [brokers]
+ * Outages on command: SIGUSR1 takes every broker down (connections are closed and new ones
+ * refused; the cluster keeps its topics, offsets and groups), SIGUSR2 brings them back up.
+ * Each change is reported on stderr as "mock-broker: brokers down" / "mock-broker: brokers up".
  *
+ *   mock-broker [-P] [-t topic:partitions]... [brokers]
+ *
+ * -P          stop when the process that started it dies (tests: no broker outlives them).
  * brokers     number of mock brokers (ids 1..N), default 1.
  * -t t:p      pre-create topic t with p partitions. Topics that are not pre-created are
  *             auto-created on first use with the mock's fixed default of 4 partitions
@@ -15,6 +20,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +32,7 @@
 #define MAX_TOPICS 64
 
 static void usage(const char *self) {
-        fprintf(stderr, "usage: %s [-t topic:partitions]... [brokers]\n", self);
+        fprintf(stderr, "usage: %s [-P] [-t topic:partitions]... [brokers]\n", self);
         exit(2);
 }
 
@@ -46,14 +52,18 @@ int main(int argc, char **argv) {
         int topic_cnt = 0;
         int broker_cnt = 1;
         int opt, i, sig;
+        int exit_with_parent = 0;
+        pid_t parent = getppid();
         char errstr[512];
-        sigset_t stop_signals;
+        sigset_t handled_signals;
         rd_kafka_conf_t *conf;
         rd_kafka_t *rk;
         rd_kafka_mock_cluster_t *mcluster;
 
-        while ((opt = getopt(argc, argv, "t:h")) != -1) {
-                if (opt == 't') {
+        while ((opt = getopt(argc, argv, "t:hP")) != -1) {
+                if (opt == 'P') {
+                        exit_with_parent = 1;
+                } else if (opt == 't') {
                         char *colon = strrchr(optarg, ':');
                         if (!colon || colon == optarg || topic_cnt == MAX_TOPICS)
                                 usage(argv[0]);
@@ -72,14 +82,24 @@ int main(int argc, char **argv) {
         if (optind == argc - 1 && (broker_cnt = parse_positive(argv[optind], 64)) < 0)
                 usage(argv[0]);
 
-        /* Block the stop signals before librdkafka starts its threads, so that they inherit the
+        /* Block the handled signals before librdkafka starts its threads, so that they inherit the
          * mask and sigwait() below is the only place the signals arrive. */
-        sigemptyset(&stop_signals);
-        sigaddset(&stop_signals, SIGTERM);
-        sigaddset(&stop_signals, SIGINT);
-        if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0) {
+        sigemptyset(&handled_signals);
+        sigaddset(&handled_signals, SIGTERM);
+        sigaddset(&handled_signals, SIGINT);
+        sigaddset(&handled_signals, SIGUSR1);
+        sigaddset(&handled_signals, SIGUSR2);
+        if (pthread_sigmask(SIG_BLOCK, &handled_signals, NULL) != 0) {
                 fprintf(stderr, "mock-broker: cannot block signals\n");
                 return 1;
+        }
+
+        /* SIGTERM (handled below like any stop) when the parent dies; it may have died already. */
+        if (exit_with_parent) {
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) {
+                        fprintf(stderr, "mock-broker: parent gone\n");
+                        return 1;
+                }
         }
 
         /* The handle only hosts the cluster: it has no bootstrap servers and sends nothing. */
@@ -117,8 +137,28 @@ int main(int argc, char **argv) {
         printf("%s\n", rd_kafka_mock_cluster_bootstraps(mcluster));
         fflush(stdout);
 
-        while (sigwait(&stop_signals, &sig) != 0)
-                ;
+        for (;;) {
+                if (sigwait(&handled_signals, &sig) != 0)
+                        continue;
+                if (sig == SIGUSR1 || sig == SIGUSR2) {
+                        int up = sig == SIGUSR2;
+                        int id, failed = 0;
+                        for (id = 1; id <= broker_cnt; id++) {
+                                rd_kafka_resp_err_t err =
+                                    up ? rd_kafka_mock_broker_set_up(mcluster, id)
+                                       : rd_kafka_mock_broker_set_down(mcluster, id);
+                                if (err) {
+                                        fprintf(stderr, "mock-broker: broker %d: %s\n", id,
+                                                rd_kafka_err2str(err));
+                                        failed = 1;
+                                }
+                        }
+                        fprintf(stderr, "mock-broker: brokers %s%s\n", up ? "up" : "down",
+                                failed ? " (with errors)" : "");
+                        continue;
+                }
+                break;
+        }
         fprintf(stderr, "mock-broker: signal %d, shutting down\n", sig);
 
         rd_kafka_mock_cluster_destroy(mcluster);

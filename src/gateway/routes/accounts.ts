@@ -30,24 +30,22 @@ export function accountRoutes(g: GatewayContext): void {
   const { api, platform, requester, sessions, limits } = g;
   const { config, sealer } = platform;
 
-  /** Fire-and-forget commands: acknowledged once the log has them. */
+  /** Fire-and-forget commands: acknowledged once they are durable (outbox or log). */
   async function send<P>(
     contract: Contract<z.ZodType<P>>,
     key: string,
     payload: P,
     correlationId: string,
   ): Promise<void> {
-    try {
-      await platform.transport.publish([
-        {
-          topic: contract.topic,
-          key,
-          envelope: createEnvelope({ type: contract.type, key, payload, correlationId, source: "gateway" }),
-        },
-      ]);
-    } catch (error) {
-      throw platformErrors.UNAVAILABLE({ headers: { "Retry-After": "1" }, cause: error });
-    }
+    // Into the gateway's outbox when it has one, so a broker outage does not refuse signups
+    // (docs/decisions/0006); 503 UNAVAILABLE when nothing takes the command.
+    await platform.dispatch([
+      {
+        topic: contract.topic,
+        key,
+        envelope: createEnvelope({ type: contract.type, key, payload, correlationId, source: "gateway" }),
+      },
+    ]);
   }
 
   function limit(limiter: RateLimiter, key: string): void {
@@ -159,6 +157,12 @@ export function accountRoutes(g: GatewayContext): void {
           headers: { "Retry-After": String(limits.loginFailuresPerIp.retryAfterSeconds(ipKey)) },
         });
       }
+      // The browser session this client signs in from (re-authentication) ends once the new one
+      // exists (ASVS 7.2.4). API clients manage their bearer tokens themselves.
+      const previous =
+        request.headers.authorization === undefined && request.cookies?.[sessions.cookieName]
+          ? await sessions.authenticate(request)
+          : undefined;
       const sessionToken = newToken();
       const sessionTokenHash = hashToken(sessionToken);
       try {
@@ -174,6 +178,14 @@ export function accountRoutes(g: GatewayContext): void {
           },
           { correlationId: request.id },
         );
+        if (previous) {
+          await requester.request(revokeSessions, previous.session.user.id, {
+            userId: previous.session.user.id,
+            sessionId: previous.session.sessionId,
+            reason: "logout",
+          });
+          sessions.forget(previous.tokenHash);
+        }
         sessions.setCookies(reply, sessionToken, sessionTokenHash, new Date(result.expiresAt));
         return { user: result.user, token: sessionToken, csrfToken: sessions.csrfToken(sessionTokenHash) };
       } catch (error) {

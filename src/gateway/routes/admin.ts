@@ -11,6 +11,15 @@ const userIdParam = (id: string | undefined): string => {
   return parsed.data;
 };
 
+/** The router already decoded the parameter once; a second decoding of a stray "%" must not throw. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /** Administration (role admin): users, suspension, the blocked list. */
 export function adminRoutes({ api, requester, sessions }: GatewayContext): void {
   api.route(
@@ -102,7 +111,7 @@ export function adminRoutes({ api, requester, sessions }: GatewayContext): void 
     async ({ request, reply, params }) => {
       const { session } = await sessions.require(request, "admin");
       const email = z.email().safeParse(
-        decodeURIComponent(params.email ?? "")
+        safeDecode(params.email ?? "")
           .trim()
           .toLowerCase(),
       );

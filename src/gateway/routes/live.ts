@@ -19,7 +19,13 @@ export function liveRoutes(g: GatewayContext, live: LiveEvents, flow: FlowRecord
     },
     async ({ request, reply }) => {
       const { session } = await sessions.require(request);
+      // HEAD: the headers only; a stream would never end (Node sends no headers for it).
+      if (request.method === "HEAD") return reply.type("text/event-stream; charset=utf-8").send();
       const last = request.headers["last-event-id"];
+      // The hooks' headers (helmet's) sit on the reply, which a hijacked stream bypasses.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) reply.raw.setHeader(name, value);
+      }
       reply.hijack();
       live.open(reply.raw, session.user.id, session.sessionId, typeof last === "string" ? last : undefined);
     },

@@ -13,6 +13,8 @@ export interface GroupTimings {
   readonly rebalanceTimeout: number;
   /** Partitions one member hands to its handler at the same time (order is per partition either way). */
   readonly partitionsConsumedConcurrently: number;
+  /** Fetch wait of subscriptions that set none. */
+  readonly fetchWaitMs?: number;
 }
 
 /**
@@ -55,7 +57,9 @@ export class KafkaSubscription implements Subscription {
       sessionTimeout: timings.sessionTimeout,
       heartbeatInterval: timings.heartbeatInterval,
       rebalanceTimeout: timings.rebalanceTimeout,
-      maxWaitTimeInMs: options.maxWaitMs ?? 20,
+      maxWaitTimeInMs: options.maxWaitMs ?? timings.fetchWaitMs ?? 20,
+      // KafkaJS's default backoff (the transport's client retries faster, for producing).
+      retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 5 },
     });
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = this.consumer.events;
     this.detach.push(
@@ -109,6 +113,12 @@ export class KafkaSubscription implements Subscription {
 
   assignment(): string[] {
     return [...this.held];
+  }
+
+  /** The group, topics and start position, for lag metrics. */
+  get spec(): { groupId: string; topics: readonly string[]; fromBeginning: boolean } {
+    const { groupId, topics, fromBeginning } = this.options;
+    return { groupId, topics, fromBeginning: fromBeginning ?? true };
   }
 
   stop(): Promise<void> {

@@ -2,6 +2,7 @@ import kafkajs, { type Admin, type Kafka, type Message, type Producer } from "ka
 import { sleep } from "../../platform/clock.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type {
+  ConsumerLag,
   Delivery,
   OutgoingMessage,
   SubscribeOptions,
@@ -31,6 +32,8 @@ export interface KafkaTransportOptions {
   readonly rebalanceTimeout?: number;
   /** Partitions one member hands to its handler at once (default 1; order is per partition either way). */
   readonly partitionsConsumedConcurrently?: number;
+  /** Fetch wait of subscriptions that set none (default 20 ms). */
+  readonly fetchWaitMs?: number;
   /** Idempotent producer where the cluster can give out producer ids (default true). */
   readonly idempotent?: boolean;
   /** How long `read` may take to reach the end of a topic. */
@@ -50,6 +53,32 @@ interface ClusterTraits {
   readonly controller: boolean;
   /** Timestamp lookups answer with the first offset at or after the time (not on librdkafka's mock). */
   readonly timestampIndex: boolean;
+}
+
+/** A publish refused at once because the broker is unreachable (another send is probing it). */
+export class KafkaUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KafkaUnavailableError";
+  }
+}
+
+/** Whether a failed send says the broker cannot be reached (not that one request was refused). */
+function isConnectionError(error: unknown): boolean {
+  const names = /KafkaJS(Connection|ConnectionClosed|BrokerNotFound|RequestTimeout)Error/;
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    const { name, message } = e as { name?: unknown; message?: unknown };
+    if (
+      (typeof name === "string" && names.test(name)) ||
+      (typeof message === "string" && /ECONNREFUSED|ECONNRESET|Connection error/.test(message))
+    ) {
+      return true;
+    }
+    e =
+      (e as { cause?: unknown; originalError?: unknown }).cause ??
+      (e as { originalError?: unknown }).originalError;
+  }
+  return false;
 }
 
 /** Messages one produce request carries at most when concurrent publishes are coalesced. */
@@ -79,6 +108,8 @@ export class KafkaTransport implements Transport {
   private topicLock: Promise<void> = Promise.resolve();
   private queue: PendingWrite[] = [];
   private writing = false;
+  /** Since when sends fail (the broker is unreachable); cleared by the next send that succeeds. */
+  private failingSince: number | undefined;
 
   constructor(options: KafkaTransportOptions) {
     this.log = options.log;
@@ -90,6 +121,7 @@ export class KafkaTransport implements Transport {
       heartbeatInterval: options.heartbeatInterval ?? 500,
       rebalanceTimeout: options.rebalanceTimeout ?? 3_000,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      fetchWaitMs: options.fetchWaitMs ?? 20,
     };
     this.idempotent = options.idempotent ?? true;
     this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
@@ -99,6 +131,10 @@ export class KafkaTransport implements Transport {
       brokers: [...options.brokers],
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(options.log),
+      // Connecting to an unreachable broker gives up within about a second (KafkaJS's default
+      // retries for ~17 s), so a publish fails in seconds and the publish circuit (below) opens;
+      // consumers keep KafkaJS's own retries.
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 2 },
     });
   }
 
@@ -120,6 +156,9 @@ export class KafkaTransport implements Transport {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: true,
         createPartitioner: Partitioners.DefaultPartitioner,
+        // Transient errors (a new leader, a topic just created) are retried; a broker that is
+        // gone fails the send within seconds: callers retry (the outbox relay) or answer 503.
+        retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
       });
       await producer.connect();
       this.admin = admin;
@@ -157,6 +196,45 @@ export class KafkaTransport implements Transport {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Per group of this transport's subscriptions and topic: the end offsets of the topic's
+   * partitions minus the group's committed offsets (from the start of the log when the group has
+   * committed nothing and reads from the beginning).
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    const admin = this.connectedAdmin();
+    const groups = new Map<string, { topics: Set<string>; fromBeginning: boolean }>();
+    for (const sub of this.subscriptions) {
+      const { groupId, topics, fromBeginning } = sub.spec;
+      const entry = groups.get(groupId) ?? { topics: new Set<string>(), fromBeginning };
+      for (const t of topics) entry.topics.add(t);
+      groups.set(groupId, entry);
+    }
+    const ends = new Map<string, Map<number, { high: number; low: number }>>();
+    for (const topic of new Set([...groups.values()].flatMap((g) => [...g.topics]))) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      ends.set(
+        topic,
+        new Map(offsets.map((o) => [o.partition, { high: Number(o.high), low: Number(o.low) }])),
+      );
+    }
+    const out: ConsumerLag[] = [];
+    for (const [group, { topics, fromBeginning }] of groups) {
+      const committed = await admin.fetchOffsets({ groupId: group, topics: [...topics] });
+      for (const { topic, partitions } of committed) {
+        let lag = 0;
+        for (const { partition, offset } of partitions) {
+          const end = ends.get(topic)?.get(partition);
+          if (!end) continue;
+          const at = Number(offset);
+          lag += Math.max(0, end.high - (at >= 0 ? at : fromBeginning ? end.low : end.high));
+        }
+        out.push({ group, topic, lag });
+      }
+    }
+    return out;
   }
 
   async listTopics(): Promise<TopicInfo[]> {
@@ -244,6 +322,13 @@ export class KafkaTransport implements Transport {
   publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     if (!this.producer) return Promise.reject(new Error("transport not started"));
+    // While the broker is unreachable, one send at a time probes it; the others fail at once
+    // instead of queueing behind it (their callers retry or answer 503).
+    if (this.failingSince !== undefined && this.writing) {
+      return Promise.reject(
+        new KafkaUnavailableError(`kafka unreachable for ${Date.now() - this.failingSince} ms; not sent`),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ messages, resolve, reject });
       if (!this.writing) void this.drain();
@@ -258,8 +343,13 @@ export class KafkaTransport implements Transport {
         const batch = this.takeBatch();
         try {
           await this.send(batch.flatMap((w) => w.messages));
+          if (this.failingSince !== undefined) {
+            this.log.info({ unreachableMs: Date.now() - this.failingSince }, "kafka reachable again");
+          }
+          this.failingSince = undefined;
           for (const w of batch) w.resolve();
         } catch (error) {
+          if (isConnectionError(error)) this.failingSince ??= Date.now();
           for (const w of batch) w.reject(error);
         }
       }

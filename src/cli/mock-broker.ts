@@ -1,0 +1,59 @@
+import { execFile, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A private librdkafka mock cluster (tools/mock-broker), for the cluster command and tests. */
+export interface MockBroker {
+  readonly bootstrap: string;
+  readonly pid: number;
+  /** Takes every broker down (connections closed, new ones refused); the cluster keeps its data. */
+  down(): void;
+  up(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the mock broker if needed (scripts/test-broker.sh build: librdkafka-dev) and starts one
+ * in its own process group; resolves with its bootstrap address.
+ */
+export async function startMockBroker(options: { brokers?: number } = {}): Promise<MockBroker> {
+  const { stdout } = await promisify(execFile)("bash", [`${root}scripts/test-broker.sh`, "build"]);
+  const bin = stdout.trim().split("\n").pop() ?? "";
+  // -P: the broker stops when this process dies, however it dies.
+  const child = spawn(bin, ["-P", String(options.brokers ?? 1)], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const bootstrap = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`mock broker printed no address: ${stderr}`)), 10_000);
+    child.stdout.once("data", (chunk: Buffer) => {
+      clearTimeout(timer);
+      resolve(chunk.toString().trim().split("\n")[0] ?? "");
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`mock broker exited (${code}): ${stderr}`));
+    });
+  });
+  const pid = child.pid ?? 0;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    bootstrap,
+    pid,
+    down: () => void child.kill("SIGUSR1"),
+    up: () => void child.kill("SIGUSR2"),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

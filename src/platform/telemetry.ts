@@ -1,0 +1,169 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomBytes } from "node:crypto";
+
+/**
+ * Traces that follow one user action across services: W3C trace context (`traceparent`) carried
+ * in every envelope, a span per HTTP request (gateway) and per handled message (consumers), and
+ * the current trace and span ids on every log line. Ids are always made and logged; spans are
+ * exported over OTLP/HTTP only when OTEL_EXPORTER_OTLP_ENDPOINT is set, and only then is the
+ * OpenTelemetry SDK loaded.
+ */
+export interface TraceContext {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly sampled: boolean;
+}
+
+export type SpanKind = "server" | "client" | "producer" | "consumer" | "internal";
+export type Attributes = Record<string, string | number | boolean>;
+
+export interface Span {
+  readonly context: TraceContext;
+  readonly traceparent: string;
+  setAttribute(key: string, value: string | number | boolean): void;
+  /** Ends the span; an error marks it failed (and is recorded when exported). */
+  end(outcome?: { error?: unknown }): void;
+}
+
+interface Backend {
+  start(name: string, kind: SpanKind, parent: TraceContext | undefined, attributes: Attributes): Span;
+  shutdown(): Promise<void>;
+}
+
+const storage = new AsyncLocalStorage<TraceContext>();
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** Parses a W3C traceparent header; undefined when absent or malformed (all-zero ids are invalid). */
+export function parseTraceparent(value: string | undefined): TraceContext | undefined {
+  if (!value) return undefined;
+  const match = TRACEPARENT.exec(value.trim().toLowerCase());
+  if (!match) return undefined;
+  const [, traceId, spanId, flags] = match as unknown as [string, string, string, string];
+  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 };
+}
+
+export function formatTraceparent(context: TraceContext): string {
+  return `00-${context.traceId}-${context.spanId}-${context.sampled ? "01" : "00"}`;
+}
+
+/** Without an exporter: ids only, so logs and envelopes still tie one action together. */
+const idsOnly: Backend = {
+  start(_name, _kind, parent) {
+    const context: TraceContext = {
+      traceId: parent?.traceId ?? randomBytes(16).toString("hex"),
+      spanId: randomBytes(8).toString("hex"),
+      sampled: parent?.sampled ?? true,
+    };
+    return { context, traceparent: formatTraceparent(context), setAttribute: () => {}, end: () => {} };
+  },
+  shutdown: async () => {},
+};
+
+let backend: Backend = idsOnly;
+
+/** Starts a span: a child of `parent` (a traceparent or a context), else of the current span, else a new trace. */
+export function startSpan(
+  name: string,
+  options: { parent?: string | TraceContext | undefined; kind?: SpanKind; attributes?: Attributes } = {},
+): Span {
+  const parent =
+    typeof options.parent === "string"
+      ? (parseTraceparent(options.parent) ?? storage.getStore())
+      : (options.parent ?? storage.getStore());
+  return backend.start(name, options.kind ?? "internal", parent, options.attributes ?? {});
+}
+
+/** Runs fn with `span` as the current span: log lines and messages created in it carry its ids. */
+export function withSpan<T>(span: Span | TraceContext, fn: () => T): T {
+  return storage.run("context" in span ? span.context : span, fn);
+}
+
+export function currentTrace(): TraceContext | undefined {
+  return storage.getStore();
+}
+
+/** The traceparent of the current span, for messages created inside it. */
+export function currentTraceparent(): string | undefined {
+  const context = storage.getStore();
+  return context ? formatTraceparent(context) : undefined;
+}
+
+/**
+ * Loads the OpenTelemetry SDK and exports spans to `<endpoint>/v1/traces` (OTLP/HTTP, JSON)
+ * when an endpoint is given; otherwise keeps the ids-only backend. Returns a shutdown that
+ * flushes what is buffered.
+ */
+export async function initTelemetry(options: {
+  endpoint: string | undefined;
+  serviceName: string;
+  instanceId: string;
+}): Promise<{ shutdown(): Promise<void> }> {
+  if (!options.endpoint) return { shutdown: async () => {} };
+  const [api, sdk, exporterModule, resources] = await Promise.all([
+    import("@opentelemetry/api"),
+    import("@opentelemetry/sdk-trace"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/resources"),
+  ]);
+  const exporter = new exporterModule.OTLPTraceExporter({
+    url: `${options.endpoint.replace(/\/$/, "")}/v1/traces`,
+  });
+  const provider = new sdk.TracerProvider({
+    resource: resources.resourceFromAttributes({
+      "service.name": options.serviceName,
+      "service.instance.id": options.instanceId,
+    }),
+    spanProcessors: [new sdk.BatchSpanProcessor({ exporter, scheduledDelayMillis: 1000 })],
+  });
+  const tracer = provider.getTracer("ledgerline");
+  const kinds: Record<SpanKind, number> = {
+    internal: api.SpanKind.INTERNAL,
+    server: api.SpanKind.SERVER,
+    client: api.SpanKind.CLIENT,
+    producer: api.SpanKind.PRODUCER,
+    consumer: api.SpanKind.CONSUMER,
+  };
+  const previous = backend;
+  backend = {
+    start(name, kind, parent, attributes) {
+      const parentContext = parent
+        ? api.trace.setSpanContext(api.ROOT_CONTEXT, {
+            traceId: parent.traceId,
+            spanId: parent.spanId,
+            traceFlags: parent.sampled ? api.TraceFlags.SAMPLED : api.TraceFlags.NONE,
+            isRemote: true,
+          })
+        : api.ROOT_CONTEXT;
+      const span = tracer.startSpan(name, { kind: kinds[kind], attributes }, parentContext);
+      const { traceId, spanId, traceFlags } = span.spanContext();
+      const context: TraceContext = {
+        traceId,
+        spanId,
+        sampled: (traceFlags & api.TraceFlags.SAMPLED) === api.TraceFlags.SAMPLED,
+      };
+      return {
+        context,
+        traceparent: formatTraceparent(context),
+        setAttribute: (key, value) => void span.setAttribute(key, value),
+        end: (outcome) => {
+          if (outcome?.error !== undefined) {
+            const error = outcome.error;
+            span.recordException(error instanceof Error ? error : String(error));
+            span.setStatus({ code: api.SpanStatusCode.ERROR });
+          }
+          span.end();
+        },
+      };
+    },
+    shutdown: () => provider.shutdown(),
+  };
+  return {
+    shutdown: async () => {
+      const current = backend;
+      backend = previous;
+      await current.shutdown();
+    },
+  };
+}
