@@ -1,0 +1,650 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BulletRow, LatencyRow } from "./charts.ts";
+import { bulletChart, latencyChart } from "./charts.ts";
+import type { CostResult, EnumerationResult, RateResult, Results, Skipped, StackResults } from "./results.ts";
+import { isSkipped } from "./results.ts";
+import type { Summary } from "./stats.ts";
+import { fmt, pct } from "./stats.ts";
+
+/** One target of issue 6 and whether this run meets it (undefined: not measured). */
+interface Target {
+  readonly name: string;
+  readonly measured: string;
+  readonly reference: string;
+  readonly holds: boolean | undefined;
+}
+
+const ok = <T>(v: T | Skipped | undefined): T | undefined =>
+  v === undefined || isSkipped(v) ? undefined : v;
+const why = (v: unknown): string => (isSkipped(v) ? v.skipped : "not run");
+const mark = (holds: boolean | undefined) =>
+  holds === undefined ? "– (not measured)" : holds ? "✔ holds" : "✘ misses";
+
+/** A stack's figure, or why the stack itself was not measured. */
+function field<
+  K extends "loginSaturation" | "loginHalf" | "me" | "propagation" | "requestReply" | "invoices" | "cost",
+>(stack: StackResults | Skipped | undefined, key: K): StackResults[K] | Skipped | undefined {
+  if (stack === undefined || isSkipped(stack)) return stack;
+  return stack[key];
+}
+
+function stackOf(results: Results, kind: "embedded" | "kafka"): StackResults | undefined {
+  return ok(kind === "embedded" ? results.embedded : results.kafka);
+}
+
+export function targets(results: Results): Target[] {
+  const limit = ok(results.limit);
+  const out: Target[] = [];
+  for (const kind of ["embedded", "kafka"] as const) {
+    const label = kind === "embedded" ? "embedded" : "Kafka + PostgreSQL";
+    const stack = stackOf(results, kind);
+    const sat = ok(stack?.loginSaturation);
+    const half = ok(stack?.loginHalf);
+    out.push({
+      name: `Login ≥ 90 % of the argon2 limit (${label})`,
+      measured: sat
+        ? `${fmt(sat.rate)} logins/s = ${pct(limit ? sat.rate / limit.perSecond : undefined)}`
+        : why(field(kind === "embedded" ? results.embedded : results.kafka, "loginSaturation")),
+      reference: limit
+        ? `limit ${fmt(limit.perSecond)} verifications/s; target ≥ ${fmt(limit.perSecond * 0.9)}`
+        : "limit not measured",
+      holds: sat && limit ? sat.rate >= 0.9 * limit.perSecond : undefined,
+    });
+    out.push({
+      name: `Login p99 at half load ≤ 3 × one hash (${label})`,
+      measured: half
+        ? `p99 ${fmt(half.latency.p99)} ms at ${fmt(half.offered)}/s offered`
+        : why(field(kind === "embedded" ? results.embedded : results.kafka, "loginHalf")),
+      reference: limit
+        ? `one hash ${fmt(limit.oneHash.p50)} ms; target ≤ ${fmt(3 * limit.oneHash.p50)} ms`
+        : "limit not measured",
+      holds: half && limit ? half.latency.p99 <= 3 * limit.oneHash.p50 : undefined,
+    });
+  }
+  const emb = stackOf(results, "embedded");
+  const me = ok(emb?.me);
+  const hello = ok(results.hello);
+  out.push({
+    name: "GET /api/v1/me ≥ 50 % of bare Fastify",
+    measured: me
+      ? `${fmt(me.rate)} req/s = ${pct(hello ? me.rate / hello.rate : undefined)}`
+      : why(field(results.embedded, "me")),
+    reference: hello
+      ? `bare Fastify ${fmt(hello.rate)} req/s; target ≥ ${fmt(hello.rate / 2)}`
+      : why(results.hello),
+    holds: me && hello ? me.rate >= 0.5 * hello.rate : undefined,
+  });
+  for (const [kind, label, p99, p50] of [
+    ["embedded", "embedded", 50, 2],
+    ["kafka", "Kafka", 100, 10],
+  ] as const) {
+    const stack = stackOf(results, kind);
+    const prop = ok(stack?.propagation);
+    const rr = ok(stack?.requestReply);
+    const src = kind === "embedded" ? results.embedded : results.kafka;
+    out.push({
+      name: `Propagation p99 ≤ ${p99} ms (${label})`,
+      measured: prop ? `p99 ${fmt(prop.p99)} ms (p50 ${fmt(prop.p50)})` : why(field(src, "propagation")),
+      reference: `signup committed → login's credentials view; target ≤ ${p99} ms`,
+      holds: prop ? prop.p99 <= p99 : undefined,
+    });
+    out.push({
+      name: `Request-reply p50 ≤ ${p50} ms (${label})`,
+      measured: rr ? `p50 ${fmt(rr.p50)} ms (p99 ${fmt(rr.p99)})` : why(field(src, "requestReply")),
+      reference: `bench.echo round trip over the log; target ≤ ${p50} ms`,
+      holds: rr ? rr.p50 <= p50 : undefined,
+    });
+  }
+  const inv = ok(emb?.invoices);
+  out.push({
+    name: "Invoices ≥ 100/s (embedded)",
+    measured: inv ? `${fmt(inv.perSecond)} invoices/s` : why(field(results.embedded, "invoices")),
+    reference: "POST /api/v1/invoices → invoice.generated on the event stream; target ≥ 100/s",
+    holds: inv ? inv.perSecond >= 100 : undefined,
+  });
+  const fp = ok(results.footprint);
+  out.push({
+    name: "Idle RSS ≤ PGlite alone + 200 MB",
+    measured: fp ? `${fmt(fp.idleRssMiB)} MiB` : why(results.footprint),
+    reference: fp
+      ? `PGlite alone ${fmt(fp.pgliteAloneMiB)} MiB; target ≤ ${fmt(fp.pgliteAloneMiB + 200)} MiB`
+      : "–",
+    holds: fp ? fp.idleRssMiB <= fp.pgliteAloneMiB + 200 : undefined,
+  });
+  out.push({
+    name: "Ready ≤ 5 s from a warm data directory",
+    measured: fp ? `${fmt(fp.readyMs / 1000)} s` : why(results.footprint),
+    reference: fp ? `first start (empty data directory) ${fmt(fp.coldReadyMs / 1000)} s; target ≤ 5 s` : "–",
+    holds: fp ? fp.readyMs <= 5000 : undefined,
+  });
+  for (const [name, value] of [
+    ["login, wrong password", results.enumerationLogin],
+    ["forgot-password", results.enumerationForgot],
+  ] as const) {
+    const e = ok(value);
+    out.push({
+      name: `Enumeration timing gap < 5 ms (${name})`,
+      measured: e ? `${fmt(e.gapMs)} ms` : why(value),
+      reference: e ? `median known ${fmt(e.known.p50)} ms vs unknown ${fmt(e.unknown.p50)} ms` : "–",
+      holds: e ? e.gapMs < 5 : undefined,
+    });
+  }
+  return out;
+}
+
+function summaryLine(list: readonly Target[]): string {
+  const measured = list.filter((t) => t.holds !== undefined);
+  const held = measured.filter((t) => t.holds);
+  const missed = measured.filter((t) => !t.holds);
+  const notMeasured = list.length - measured.length;
+  return (
+    `Targets: ${held.length} of ${measured.length} measured hold` +
+    (notMeasured ? ` (${notMeasured} not measured)` : "") +
+    (missed.length ? `; missed: ${missed.map((t) => t.name).join("; ")}` : "")
+  );
+}
+
+function latencyCells(s: Summary | undefined): string {
+  return s ? `${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)}` : "– | – | –";
+}
+
+function rateRow(label: string, r: RateResult | Skipped | undefined, unit: string, ratio?: string): string {
+  const x = ok(r);
+  if (!x) return `| ${label} | ${why(r)} | | | | | | |`;
+  const statuses = Object.entries(x.statuses)
+    .map(([k, v]) => `${k}×${v}`)
+    .join(" ");
+  const runs = x.runs?.length
+    ? `; runs: ${x.runs.map((r) => `${r.connections} conn. ${fmt(r.rate)}/s p99 ${fmt(r.p99)} ms`).join(", ")}`
+    : "";
+  return `| ${label} | ${fmt(x.rate)} ${unit}${x.offered !== undefined ? ` (offered ${fmt(x.offered)})` : ""} | ${latencyCells(x.latency)} | ${ratio ?? ""} | ${x.ok} ok, ${x.failed} failed of ${x.sent} sent (${statuses || "no answer in the window"}) | ${x.tool}, ${fmt(x.durationMs / 1000)} s${runs} |`;
+}
+
+function charts(results: Results, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const limit = ok(results.limit);
+  const emb = stackOf(results, "embedded");
+  const kfk = stackOf(results, "kafka");
+  const hello = ok(results.hello);
+  const fp = ok(results.footprint);
+  const loginRow = (label: string, s: StackResults | undefined): BulletRow => {
+    const sat = ok(s?.loginSaturation);
+    return {
+      label,
+      value: sat?.rate,
+      unit: "logins/s",
+      ...(limit
+        ? {
+            limit: limit.perSecond,
+            limitLabel: "argon2 limit",
+            target: 0.9 * limit.perSecond,
+            targetLabel: "target ≥ 90 % of the limit",
+          }
+        : {}),
+      ...(sat && limit
+        ? {
+            holds: sat.rate >= 0.9 * limit.perSecond,
+            note: `${pct(sat.rate / limit.perSecond)} of the limit`,
+          }
+        : {}),
+    };
+  };
+  const me = ok(emb?.me);
+  const inv = ok(emb?.invoices);
+  const throughput = bulletChart(
+    "Throughput against its limit",
+    `${results.machine.nproc} × ${results.machine.cpu} · ${results.mode} run · ${results.startedAt.slice(0, 16).replace("T", " ")} UTC`,
+    [
+      {
+        label: "argon2id verifications (the limit)",
+        value: limit?.perSecond,
+        unit: "/s",
+        note: limit ? `${limit.concurrency} threads, m=19456 KiB t=2 p=1` : "",
+      },
+      loginRow("Login, embedded", emb),
+      loginRow("Login, Kafka + PostgreSQL", kfk),
+      {
+        label: "GET /api/v1/me, embedded",
+        value: me?.rate,
+        unit: "req/s",
+        ...(hello
+          ? {
+              limit: hello.rate,
+              limitLabel: "bare Fastify",
+              target: hello.rate / 2,
+              targetLabel: "target ≥ 50 % of bare Fastify",
+            }
+          : {}),
+        ...(me && hello
+          ? { holds: me.rate >= hello.rate / 2, note: `${pct(me.rate / hello.rate)} of bare Fastify` }
+          : {}),
+      },
+      {
+        label: "Invoices generated, embedded",
+        value: inv?.perSecond,
+        unit: "invoices/s",
+        target: 100,
+        targetLabel: "target ≥ 100/s",
+        ...(inv ? { holds: inv.perSecond >= 100 } : {}),
+      },
+    ],
+  );
+  const oneHash = limit?.oneHash.p50;
+  const lat = (
+    label: string,
+    s: Summary | undefined,
+    target?: number,
+    targetLabel?: string,
+    which: "p50" | "p99" = "p99",
+    note?: string,
+  ): LatencyRow => ({
+    label,
+    p50: s?.p50,
+    p95: s?.p95,
+    p99: s?.p99,
+    ...(target !== undefined ? { target, targetLabel: targetLabel ?? `${which} ≤ ${fmt(target)} ms` } : {}),
+    ...(target !== undefined && s ? { holds: s[which] <= target } : {}),
+    ...(note ? { note } : {}),
+  });
+  const latency = latencyChart(
+    "Latency percentiles against targets",
+    "milliseconds, log scale · p50 / p95 / p99",
+    [
+      lat(
+        "One argon2id hash (sequential)",
+        limit?.oneHash,
+        undefined,
+        undefined,
+        "p99",
+        "the limit's unit of work",
+      ),
+      lat(
+        "Login @ half load, embedded",
+        ok(emb?.loginHalf)?.latency,
+        oneHash ? 3 * oneHash : undefined,
+        oneHash ? `p99 ≤ 3 × one hash = ${fmt(3 * oneHash)} ms` : undefined,
+        "p99",
+        "open loop at 50 % of saturation",
+      ),
+      lat(
+        "Login @ half load, Kafka",
+        ok(kfk?.loginHalf)?.latency,
+        oneHash ? 3 * oneHash : undefined,
+        oneHash ? `p99 ≤ 3 × one hash = ${fmt(3 * oneHash)} ms` : undefined,
+      ),
+      lat(
+        "Login @ saturation, embedded",
+        ok(emb?.loginSaturation)?.latency,
+        undefined,
+        undefined,
+        "p99",
+        "closed loop: queueing included",
+      ),
+      lat(
+        "Propagation, embedded",
+        ok(emb?.propagation),
+        50,
+        "p99 ≤ 50 ms",
+        "p99",
+        "signup committed → login's view",
+      ),
+      lat("Propagation, Kafka", ok(kfk?.propagation), 100, "p99 ≤ 100 ms"),
+      lat(
+        "Request-reply, embedded",
+        ok(emb?.requestReply),
+        2,
+        "p50 ≤ 2 ms",
+        "p50",
+        "bench.echo over the log",
+      ),
+      lat("Request-reply, Kafka", ok(kfk?.requestReply), 10, "p50 ≤ 10 ms", "p50"),
+      lat(
+        "GET /api/v1/me, embedded",
+        me?.latency,
+        undefined,
+        undefined,
+        "p99",
+        `closed loop, ${me ? "autocannon" : ""}`,
+      ),
+      lat("Bare Fastify hello-world", hello?.latency),
+      lat(
+        "Invoice POST → invoice.generated",
+        inv?.latency,
+        undefined,
+        undefined,
+        "p99",
+        inv ? `${inv.connections} in flight` : "",
+      ),
+    ],
+  );
+  const footprint = bulletChart(
+    "Footprint of npm start (every service, embedded)",
+    "RSS in MiB and seconds to ready; lower is better",
+    [
+      {
+        label: "RSS idle",
+        value: fp?.idleRssMiB,
+        unit: "MiB",
+        ...(fp
+          ? {
+              limit: fp.pgliteAloneMiB,
+              limitLabel: "PGlite alone",
+              target: fp.pgliteAloneMiB + 200,
+              targetLabel: "target ≤ PGlite alone + 200 MB",
+              holds: fp.idleRssMiB <= fp.pgliteAloneMiB + 200,
+            }
+          : {}),
+      },
+      {
+        label: "RSS under load (peak)",
+        value: fp?.loadRssMiB,
+        unit: "MiB",
+        ...(fp ? { limit: fp.pgliteAloneMiB, limitLabel: "PGlite alone" } : {}),
+      },
+      {
+        label: "Start to ready, warm data dir",
+        value: fp ? fp.readyMs / 1000 : undefined,
+        unit: "s",
+        target: 5,
+        targetLabel: "target ≤ 5 s",
+        ...(fp ? { holds: fp.readyMs <= 5000 } : {}),
+      },
+      {
+        label: "Start to ready, first start",
+        value: fp ? fp.coldReadyMs / 1000 : undefined,
+        unit: "s",
+        note: "empty data directory: migrations",
+      },
+    ],
+  );
+  const files = [
+    [join(dir, "throughput.svg"), throughput],
+    [join(dir, "latency.svg"), latency],
+    [join(dir, "footprint.svg"), footprint],
+  ] as const;
+  for (const [file, svg] of files) writeFileSync(file, svg);
+  return files.map(([file]) => file);
+}
+
+/**
+ * What the counted CPU per operation allows on this machine's cores, next to what was measured:
+ * a login costs its hash plus the platform's own work, so N cores serve at most N / (CPU per
+ * login) logins per second, whatever the concurrency.
+ */
+function ceilings(results: Results): string[] {
+  const limit = ok(results.limit);
+  const cores = results.machine.nproc;
+  const out: string[] = [];
+  for (const [label, value] of [
+    ["embedded", results.embedded],
+    ["Kafka + PostgreSQL", results.kafka],
+  ] as const) {
+    const c = ok(field(value, "cost"));
+    const login = c?.rows.find((r) => r.name.startsWith("login"));
+    if (!limit || !login || login.netCpuMs <= 0) continue;
+    const ceiling = (cores * 1000) / login.netCpuMs;
+    out.push(
+      `- CPU-bound ceiling, ${label}: a login costs ${fmt(login.netCpuMs)} ms of CPU (net of idle polling; one hash alone ${fmt(limit.oneHash.p50)} ms), so ${cores} cores serve at most **${fmt(ceiling)} logins/s = ${pct(ceiling / limit.perSecond)} of the argon2 limit** before counting the load generator's own CPU.`,
+    );
+  }
+  return out.length ? [...out, ""] : [];
+}
+
+function costRows(stack: string, value: CostResult | Skipped | undefined): string[] {
+  const c = ok(value);
+  if (!c) return [`| ${stack} | ${why(value)} | | | | | |`];
+  const kinds = (byKind: Record<string, number>) =>
+    Object.entries(byKind)
+      .filter(([, n]) => n >= 0.05)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${fmt(n)}`)
+      .join(", ");
+  return [
+    `| ${stack} | idle, per second | ${fmt(c.idle.statements)} | | ${fmt(c.idle.cpuShare * 1000)} (${pct(c.idle.cpuShare)} of a core) | | ${kinds(c.idle.byKind)} |`,
+    ...c.rows.map(
+      (r) =>
+        `| ${stack} | ${r.name} (×${r.ops}) | **${fmt(r.statements)}** | ${fmt(r.transactions)} | ${fmt(r.cpuMs)} (${fmt(r.netCpuMs)}) | ${fmt(r.wallMs)} | ${kinds(r.byKind)} |`,
+    ),
+  ];
+}
+
+function enumerationRows(label: string, e: EnumerationResult | Skipped | undefined): string {
+  const x = ok(e);
+  if (!x) return `| ${label} | ${why(e)} | | | |`;
+  return `| ${label} | ${fmt(x.known.p50)} (p95 ${fmt(x.known.p95)}) | ${fmt(x.unknown.p50)} (p95 ${fmt(x.unknown.p95)}) | **${fmt(x.gapMs)}** | ${x.samples} each, interleaved |`;
+}
+
+export function writeReport(results: Results, outDir: string): { summary: string; files: string[] } {
+  const list = targets(results);
+  const summary = summaryLine(list);
+  const svgFiles = charts(results, join(outDir, "benchmarks"));
+  const m = results.machine;
+  const limit = ok(results.limit);
+  const emb = stackOf(results, "embedded");
+  const kfk = stackOf(results, "kafka");
+  const hello = ok(results.hello);
+  const fp = ok(results.footprint);
+  const busy =
+    Math.max(...[results.loadStart, results.loadEnd].map((l) => Number(l.split(" ")[0]))) > m.nproc * 0.25;
+  const ratio = (s: StackResults | undefined) => {
+    const sat = ok(s?.loginSaturation);
+    return sat && limit ? `${pct(sat.rate / limit.perSecond)} of the limit` : "";
+  };
+  const lines: string[] = [];
+  const add = (...l: string[]) => lines.push(...l);
+
+  add(
+    "# Benchmarks",
+    "",
+    `_Generated by \`${results.command}\` (${results.mode} run, ${fmt(results.durationS / 60)} min) on ${results.startedAt.slice(0, 19).replace("T", " ")} UTC. Run it again to regenerate this page and the charts in \`docs/benchmarks/\`; \`bench/\` holds the harness._`,
+    "",
+    `**${summary}.**`,
+    "",
+  );
+  if (busy) {
+    add(
+      `> **The machine was busy during this run** (load average ${results.loadStart} at the start, ${results.loadEnd} at the end, on ${m.nproc} cores): other processes competed for the CPU, so throughput is understated and tail latencies overstated. Re-run on a quiet machine for figures to compare against the targets.`,
+      "",
+    );
+  }
+  add(
+    "## Machine and command",
+    "",
+    "| | |",
+    "| --- | --- |",
+    `| Command | \`${results.command}\` |`,
+    `| Cores (\`nproc\`) | ${m.nproc} |`,
+    `| CPU | ${m.cpu} |`,
+    `| Memory | ${m.memory} |`,
+    `| Node.js | ${m.node} (libuv pool: ${m.uvThreadpool}) |`,
+    `| OS | ${m.os} (${m.kernel}) |`,
+    `| Load average (1/5/15 min) | ${results.loadStart} at start; ${results.loadEnd} at end |`,
+    `| Password hashing | argon2id m=19456 KiB, t=2, p=1 (the configured defaults) |`,
+    "",
+    "![Throughput against its limit](benchmarks/throughput.svg)",
+    "",
+    "![Latency percentiles against targets](benchmarks/latency.svg)",
+    "",
+    "![Footprint](benchmarks/footprint.svg)",
+    "",
+    "## Targets",
+    "",
+    "| Target | Measured | Limit / reference | |",
+    "| --- | --- | --- | --- |",
+    ...list.map((t) => `| ${t.name} | ${t.measured} | ${t.reference} | ${mark(t.holds)} |`),
+    "",
+  );
+
+  add(
+    "## The limit: argon2id on every core",
+    "",
+    limit
+      ? `\`@node-rs/argon2\` \`verify\` of one hash made with the configured parameters (${limit.params}), ${limit.concurrency} verifications in flight (one per core, on libuv's pool) for ${fmt(limit.durationMs / 1000)} s: **${fmt(limit.perSecond)} verifications/s**. One hash alone (sequential, ${limit.oneHash.count} samples): p50 **${fmt(limit.oneHash.p50)} ms**, p95 ${fmt(limit.oneHash.p95)} ms, p99 ${fmt(limit.oneHash.p99)} ms. For comparison, Keycloak documents about 15 password logins per second per vCPU.`
+      : `Not measured: ${why(results.limit)}.`,
+    "",
+    "## Login: HTTP → gateway → log → login → reply",
+    "",
+    `Logins with correct passwords of ${emb?.users ?? "–"} distinct ACTIVE users (created through accounts' \`create-admin\` command), round robin, so no email's exact lockout serialisation is the bottleneck. Saturation: a closed loop of ${results.settings.loginConnections} connections after a ${fmt(Number(results.settings.loginWarmupMs) / 1000)} s warm-up. Half load: an open loop at 50 % of the measured saturation rate, latency counted from each request's due time (no coordinated omission).`,
+    "",
+    "| Run | Throughput | p50 ms | p95 ms | p99 ms | Ratio | Answers | Load |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    rateRow("embedded @ saturation", field(results.embedded, "loginSaturation"), "logins/s", ratio(emb)),
+    rateRow(
+      "embedded @ half load",
+      field(results.embedded, "loginHalf"),
+      "logins/s",
+      limit ? `p99 = ${fmt((ok(emb?.loginHalf)?.latency.p99 ?? NaN) / limit.oneHash.p50)} × one hash` : "",
+    ),
+    rateRow(
+      "Kafka + PostgreSQL @ saturation",
+      field(results.kafka, "loginSaturation"),
+      "logins/s",
+      ratio(kfk),
+    ),
+    rateRow(
+      "Kafka + PostgreSQL @ half load",
+      field(results.kafka, "loginHalf"),
+      "logins/s",
+      limit ? `p99 = ${fmt((ok(kfk?.loginHalf)?.latency.p99 ?? NaN) / limit.oneHash.p50)} × one hash` : "",
+    ),
+    "",
+    ...ceilings(results),
+    `Stacks: embedded — ${emb ? `${emb.note}; started in ${fmt(emb.startMs / 1000)} s; ${emb.users} users created in ${fmt(emb.usersMs / 1000)} s` : why(results.embedded)}. Kafka + PostgreSQL — ${kfk ? `${kfk.note}; started in ${fmt(kfk.startMs / 1000)} s` : why(results.kafka)}.`,
+    "",
+    "> The Kafka broker of these runs is librdkafka's mock cluster (`tools/mock-broker`), an in-memory test double: its throughput and latency say little about a real Kafka cluster. The Kafka figures show what the Kafka adapter and the services add, not what Kafka costs.",
+    "",
+    "## Authenticated read: `GET /api/v1/me` against bare Fastify",
+    "",
+    `Both measured with autocannon, ${results.settings.meSeconds} s at each of ${results.settings.meConcurrency} connections, the better run counting (warm-up: one request per token for \`/me\`, a 1 s run for the hello-world), in child processes of their own, with the same per-request header rotation. \`/me\` uses ${results.settings.meTokens} bearer tokens of distinct users (the gateway's session cache holds each for 10 s); each request is a \`get-profile\` request-reply over the log to \`accounts\`.`,
+    "",
+    "| Target | Throughput | p50 ms | p95 ms | p99 ms | Ratio | Answers | Load |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    rateRow(
+      "GET /api/v1/me (embedded)",
+      field(results.embedded, "me"),
+      "req/s",
+      hello && ok(emb?.me) ? `${pct(ok(emb?.me)!.rate / hello.rate)} of bare Fastify` : "",
+    ),
+    rateRow("bare Fastify hello-world", results.hello, "req/s"),
+    "",
+    "## Propagation and request-reply over the log",
+    "",
+    "Propagation: one signup at a time on an otherwise idle platform, from the `user-credentials.changed` event's `occurredAt` (stamped in accounts' transaction just before it commits) to login's inbox row for that event (`processed_at`, stamped by the transaction that applies it to the credentials view); both are this machine's clock, read to the millisecond on the accounts side. Request-reply: sequential round trips of a bench-only `bench.echo` command served with `ctx.serve` (inbox, reply through the outbox) — the path every gateway command takes, without business work.",
+    "",
+    "| Figure | Stack | n | p50 ms | p95 ms | p99 ms | max ms | Target |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...(
+      [
+        ["Propagation", "embedded", field(results.embedded, "propagation"), "p99 ≤ 50 ms"],
+        ["Propagation", "Kafka + PostgreSQL", field(results.kafka, "propagation"), "p99 ≤ 100 ms"],
+        ["Request-reply", "embedded", field(results.embedded, "requestReply"), "p50 ≤ 2 ms"],
+        ["Request-reply", "Kafka + PostgreSQL", field(results.kafka, "requestReply"), "p50 ≤ 10 ms"],
+      ] as const
+    ).map(([name, stack, v, target]) => {
+      const s = ok(v as Summary | Skipped);
+      return s
+        ? `| ${name} | ${stack} | ${s.count} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${target} |`
+        : `| ${name} | ${stack} | ${why(v)} | | | | | ${target} |`;
+    }),
+    "",
+    "## What one operation costs the process under test",
+    "",
+    "Counted rather than timed, so they vary far less with the machine's load than timings do (on a machine so busy that the process cannot keep up its own polling, the subtraction below is approximate): database statements (by kind) over a few sequential operations on an otherwise idle platform, with the idle rate of the polling statements (`log fetch`, `outbox lease`, `outbox relay select`) subtracted; and the CPU time of the process under test per operation (every thread, so a login includes its argon2 hash; idle polling during the operation included — see the idle row), with the sequential wall time per operation on this run's machine.",
+    "",
+    "| Stack | Operation | DB statements | Transactions | CPU ms (net of idle) | Wall ms | Statements by kind |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...costRows("embedded", field(results.embedded, "cost")),
+    ...costRows("Kafka + PostgreSQL", field(results.kafka, "cost")),
+    "",
+    "## Invoices: `POST /api/v1/invoices` → `invoice.generated`",
+    "",
+  );
+  const inv = ok(emb?.invoices);
+  add(
+    inv
+      ? `A closed loop through the whole pipeline: ${inv.connections} workers, as ${inv.users} users round robin, each post an invoice (3 lines) and wait for its \`invoice.generated\` on that user's event stream (\`GET /api/v1/events\`) before posting the next, for ${fmt(Number(results.settings.invoiceMs) / 1000)} s. **${fmt(inv.perSecond)} invoices/s** generated end to end (${inv.generated} of ${inv.accepted} accepted, over ${fmt(inv.windowMs / 1000)} s from the first POST to the last event). POST → event latency p50 ${fmt(inv.latency.p50)} ms, p95 ${fmt(inv.latency.p95)} ms, p99 ${fmt(inv.latency.p99)} ms.`
+      : `Not measured: ${why(field(results.embedded, "invoices"))}.`,
+    "",
+    "## Footprint of `npm start`",
+    "",
+  );
+  add(
+    fp
+      ? [
+          "`node bin/ledgerline.js start` (every service, embedded defaults) as a child process with `DATA_DIR` in a temporary directory: started once to create and migrate the data directory, stopped, then started again and timed from spawn to the first `200` of `/readyz`.",
+          "",
+          "| Figure | Value | Reference |",
+          "| --- | --- | --- |",
+          `| Start → ready, warm data directory | **${fmt(fp.readyMs / 1000)} s** | target ≤ 5 s |`,
+          `| Start → ready, first start (empty data directory) | ${fmt(fp.coldReadyMs / 1000)} s | |`,
+          `| RSS idle (${fmt(Number(results.settings.settleMs) / 1000)} s after ready) | **${fmt(fp.idleRssMiB)} MiB** | target ≤ PGlite alone + 200 MB = ${fmt(fp.pgliteAloneMiB + 200)} MiB |`,
+          `| CPU while idle | ${pct(fp.idleCpuShare)} of one core | polling by the embedded log's partition readers and the outbox relays |`,
+          `| RSS under load | ${fmt(fp.loadRssMiB)} MiB | ${fp.loadDescription} |`,
+          `| PGlite alone (the same data directory, \`select\`, in an otherwise empty Node.js process) | ${fmt(fp.pgliteAloneMiB)} MiB | |`,
+          `| An empty Node.js process | ${fmt(fp.emptyNodeMiB)} MiB | |`,
+        ].join("\n")
+      : `Not measured: ${why(results.footprint)}.`,
+    "",
+    "## Enumeration timing gap",
+    "",
+    `Sequential requests on an otherwise idle platform: pairs of one known and one unknown email, each pair in a random order, every request ${results.settings.gapMs} ms after the previous answer (a known email's forgot-password sets off mail work in the background). Login: a wrong password for an existing ACTIVE user (no user gets more than a few, far below the lock threshold) vs an email nobody registered; both answer \`401 INVALID_CREDENTIALS\`. Forgot-password: both answer \`202\`.`,
+    "",
+    "| Request | Known email: median ms | Unknown email: median ms | Gap ms (target < 5) | Samples |",
+    "| --- | --- | --- | --- | --- |",
+    enumerationRows("POST /api/v1/login (wrong password)", results.enumerationLogin),
+    enumerationRows("POST /api/v1/password/forgot", results.enumerationForgot),
+    "",
+  );
+  if (results.profiles.length) {
+    add(
+      "## Where the time goes (CPU profiles of the platform process)",
+      "",
+      "Sampled with the V8 profiler (`node:inspector`) in the process under test while the load ran. Only the main thread is profiled: argon2 runs on libuv's pool and shows here only as the time the main thread spends idle waiting for it. Self time by package and the hottest functions, as a share of the main thread's busy time:",
+      "",
+    );
+    for (const { name, summary: p } of results.profiles) {
+      add(
+        `### ${name}`,
+        "",
+        `Main thread busy ${pct(p.busyShare)} of ${fmt(p.totalMs / 1000)} s.`,
+        "",
+        "| Package / area | Self share | | Function | Where | Self share |",
+        "| --- | --- | --- | --- | --- | --- |",
+      );
+      const rows = Math.max(p.byPackage.length, p.byFunction.length);
+      for (let i = 0; i < Math.min(rows, 12); i++) {
+        const a = p.byPackage[i];
+        const b = p.byFunction[i];
+        add(
+          `| ${a ? `\`${a.name}\`` : ""} | ${a ? pct(a.share) : ""} | | ${b ? `\`${b.name}\`` : ""} | ${b ? `\`${b.where}\`` : ""} | ${b ? pct(b.share) : ""} |`,
+        );
+      }
+      add("", "Project functions by inclusive time (share of busy time, callees included):", "");
+      add(
+        p.inclusive
+          .slice(0, 8)
+          .map((e) => `\`${e.name}\` (${e.where}) ${pct(e.share)}`)
+          .join(" · "),
+        "",
+      );
+    }
+  }
+  add(
+    "## Method",
+    "",
+    "- Everything runs on this one machine; every load targets 127.0.0.1 and is bounded in count and time. The process under test (`bench/server.ts`: the whole platform plus a bench-only `bench.echo` command, or `bench/hello.ts`, or `bin/ledgerline.js start`) is a child process; the load generator runs in the harness process and competes with it for the same cores, as it would for a bare Fastify.",
+    `- Password hashing uses the configured parameters (m=19456 KiB, t=2), not the lowered test parameters. Rate limits are raised for the bench (it sends thousands of requests from one IP); everything else is the default configuration (\`LOG_LEVEL=warn\`).`,
+    "- Closed-loop throughput counts answers with the expected status completed inside the measured window; the latency of every such answer is kept (no histogram rounding). Percentiles are nearest-rank.",
+    "- Kafka + PostgreSQL: a private librdkafka mock cluster that the bench starts and stops (or `KAFKA_BROKERS`), PostgreSQL from `DATABASE_URL` (or the local server on 127.0.0.1:5432), schemas with a run-specific prefix that are dropped at the end.",
+    `- Settings of this run: ${Object.entries(results.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}.`,
+    "",
+  );
+  if (results.errors.length) add("## Errors in this run", "", ...results.errors.map((e) => `- ${e}`), "");
+  mkdirSync(outDir, { recursive: true });
+  const md = join(outDir, "benchmarks.md");
+  writeFileSync(md, lines.join("\n"));
+  return { summary, files: [md, ...svgFiles] };
+}

@@ -1,0 +1,117 @@
+import type { Machine } from "./machine.ts";
+import type { ProfileSummary } from "./profile.ts";
+import type { Summary } from "./stats.ts";
+
+/** A figure that could not be measured this run, and why. */
+export interface Skipped {
+  readonly skipped: string;
+}
+
+export const isSkipped = (v: unknown): v is Skipped =>
+  typeof v === "object" && v !== null && "skipped" in (v as Record<string, unknown>);
+
+export interface LimitResult {
+  readonly params: string;
+  readonly concurrency: number;
+  readonly perSecond: number;
+  readonly oneHash: Summary;
+  readonly durationMs: number;
+}
+
+export interface RateResult {
+  readonly rate: number;
+  readonly latency: Summary;
+  readonly sent: number;
+  /** Runs at several concurrencies, when the figure is the best of them. */
+  readonly runs?: readonly { connections: number; rate: number; p99: number }[];
+  readonly ok: number;
+  readonly failed: number;
+  readonly statuses: Record<string, number>;
+  readonly durationMs: number;
+  readonly tool: string;
+  /** Open-loop runs: the rate asked for. */
+  readonly offered?: number;
+}
+
+export interface StackResults {
+  readonly kind: "embedded" | "kafka+postgres";
+  readonly note: string;
+  readonly startMs: number;
+  readonly users: number;
+  readonly usersMs: number;
+  loginSaturation?: RateResult | Skipped;
+  loginHalf?: RateResult | Skipped;
+  me?: RateResult | Skipped;
+  propagation?: Summary | Skipped;
+  requestReply?: Summary | Skipped;
+  invoices?: InvoiceResult | Skipped;
+  cost?: CostResult | Skipped;
+}
+
+/** Database statements, transactions and CPU time per operation, idle polling subtracted. */
+export interface CostRow {
+  readonly name: string;
+  readonly ops: number;
+  readonly wallMs: number;
+  readonly statements: number;
+  readonly transactions: number;
+  readonly cpuMs: number;
+  /** cpuMs less the idle process's CPU over the same wall time. */
+  readonly netCpuMs: number;
+  readonly byKind: Record<string, number>;
+}
+
+export interface CostResult {
+  /** Per second of an idle platform. */
+  readonly idle: { statements: number; cpuShare: number; byKind: Record<string, number> };
+  readonly rows: CostRow[];
+}
+
+export interface InvoiceResult {
+  readonly perSecond: number;
+  readonly accepted: number;
+  readonly generated: number;
+  readonly latency: Summary;
+  readonly users: number;
+  readonly connections: number;
+  readonly windowMs: number;
+}
+
+export interface EnumerationResult {
+  readonly samples: number;
+  readonly known: Summary;
+  readonly unknown: Summary;
+  readonly gapMs: number;
+}
+
+export interface FootprintResult {
+  readonly readyMs: number;
+  readonly coldReadyMs: number;
+  readonly idleRssMiB: number;
+  /** CPU time the idle process used per second of wall time (1 = one core busy). */
+  readonly idleCpuShare: number;
+  readonly loadRssMiB: number;
+  readonly loadDescription: string;
+  readonly pgliteAloneMiB: number;
+  readonly emptyNodeMiB: number;
+}
+
+export interface Results {
+  readonly mode: "full" | "quick";
+  readonly command: string;
+  readonly startedAt: string;
+  durationS: number;
+  readonly machine: Machine;
+  readonly loadStart: string;
+  loadEnd: string;
+  limit?: LimitResult | Skipped;
+  embedded?: StackResults | Skipped;
+  kafka?: StackResults | Skipped;
+  hello?: RateResult | Skipped;
+  enumerationLogin?: EnumerationResult | Skipped;
+  enumerationForgot?: EnumerationResult | Skipped;
+  footprint?: FootprintResult | Skipped;
+  profiles: { readonly name: string; readonly summary: ProfileSummary }[];
+  readonly errors: string[];
+  readonly settings: Record<string, string | number>;
+}
