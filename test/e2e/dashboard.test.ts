@@ -150,13 +150,16 @@ describe.each(stackKinds())("dashboard over HTTP (%s)", (kind: StackKind) => {
   it("groups what a request set off by correlation id on the event-flow endpoint", async () => {
     const created = await user.post("/api/v1/score/recalculate");
     expect(created.status).toBe(202);
+    type Flow = { messages: { type: string; source: string | null }[] };
+    // The flow this request set off: the one holding its calculate-score. Earlier tests left
+    // score.calculated flows of their own, so wait on this flow, not on any.
+    const ofRequest = (body: Record<string, unknown>): Flow | undefined =>
+      (body.flows as Flow[]).find((f) => f.messages.some((m) => m.type === "calculate-score"));
     const flows = await until(
       () => user.get("/api/v1/dev/flow?minutes=5"),
-      (a) => JSON.stringify(a.body).includes("score.calculated"),
+      (a) => ofRequest(a.body)?.messages.some((m) => m.type === "score.calculated") ?? false,
     );
-    const flow = (flows.body.flows as { messages: { type: string; source: string | null }[] }[]).find((f) =>
-      f.messages.some((m) => m.type === "calculate-score"),
-    );
+    const flow = ofRequest(flows.body);
     expect(flow?.messages.map((m) => m.type)).toEqual(
       expect.arrayContaining(["calculate-score", "score.calculated"]),
     );
