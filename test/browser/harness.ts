@@ -1,8 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { bootstrapAdmin } from "../../src/cli/admin.ts";
 import { buildGateway } from "../../src/gateway/gateway.ts";
 import { webRoutes } from "../../src/gateway/routes/web.ts";
@@ -25,12 +23,6 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-
-/** Builds web/dist when it is missing or older than web/src (what `npm start` does first). */
-export function buildWebIfStale(): void {
-  const script = fileURLToPath(new URL("../../scripts/build-web.mjs", import.meta.url));
-  execFileSync(process.execPath, [script, "--if-stale"], { stdio: "pipe" });
-}
 
 /** A port free right now on 127.0.0.1, so that PUBLIC_URL (the base of emailed links) can name it. */
 async function freePort(): Promise<number> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../e2e/stack.ts";
 import { ADMIN } from "../e2e/stack.ts";
 import { announceSkip, unique } from "../support/index.ts";
-import { buildWebIfStale, CHROMIUM_ARGS, chromiumPath, hasChromium, startWebStack } from "./harness.ts";
+import { CHROMIUM_ARGS, chromiumPath, hasChromium, startWebStack } from "./harness.ts";
 import {
   clearScreenshots,
   markDocument,
@@ -50,7 +50,6 @@ describe.skipIf(!hasChromium)("web app journey (Chromium)", { timeout: 120_000 }
   };
 
   beforeAll(async () => {
-    buildWebIfStale();
     clearScreenshots();
     stack = await startWebStack();
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
