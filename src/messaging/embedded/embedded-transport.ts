@@ -29,6 +29,15 @@ export interface EmbeddedTransportOptions {
   readonly batchSize?: number;
   /** How long a reader that saw nothing waits before looking again (writes wake it at once). */
   readonly idlePollMs?: number;
+  /** Newest messages per partition kept in memory, so readers that keep up never query. */
+  readonly tailSize?: number;
+  /**
+   * How long a reader holds a handled offset before committing it: commits of messages handled
+   * meanwhile coalesce into one. A crash inside the window redelivers, which the inbox absorbs,
+   * as after any crash between an effect and its commit. Stopping or handing a partition over
+   * commits at once.
+   */
+  readonly commitDelayMs?: number;
 }
 
 interface PendingWrite {
@@ -46,11 +55,23 @@ type MessageRow = {
   headers: Record<string, string>;
 };
 
+/** A message as appended, kept in memory: JSON text, parsed per delivery as a row read back would be. */
+interface TailEntry {
+  readonly offset: number;
+  readonly key: string;
+  readonly envelope: string;
+  readonly headers: string;
+}
+
+const slotOf = (ref: PartitionRef): string => `${ref.topic}:${ref.partition}`;
+
 /**
  * A durable, partitioned log kept in the embedded database, for one process. Writes go through
  * one queue, so offsets are assigned and committed in order and a reader never sees offset n+1
- * before n; concurrent publishes are coalesced into one INSERT. Readers wake on an in-process
- * signal and fall back to polling.
+ * before n; concurrent publishes are coalesced into one INSERT. The writer is this process, so
+ * it knows every partition's end: a reader that has caught up waits on an in-process signal for
+ * its partition without querying, and reads what was just appended from an in-memory tail. Only
+ * a reader that is behind (after a restart, or on a backlog) reads the table.
  */
 export class EmbeddedTransport implements Transport {
   readonly kind = "embedded" as const;
@@ -62,6 +83,9 @@ export class EmbeddedTransport implements Transport {
   private readonly batchSize: number;
   private readonly idlePollMs: number;
   private readonly retentionHours: number;
+  private readonly tailSize: number;
+  readonly commitDelayMs: number;
+  private readonly tails = new Map<string, TailEntry[]>();
   private readonly topics = new Map<string, number>();
   private readonly nextOffsets = new Map<string, number>();
   private readonly appended = new EventEmitter().setMaxListeners(0);
@@ -81,6 +105,8 @@ export class EmbeddedTransport implements Transport {
     this.batchSize = options.batchSize ?? 200;
     this.idlePollMs = options.idlePollMs ?? 1_000;
     this.retentionHours = options.retentionHours ?? 168;
+    this.tailSize = options.tailSize ?? 256;
+    this.commitDelayMs = options.commitDelayMs ?? 100;
   }
 
   async start(): Promise<void> {
@@ -163,7 +189,7 @@ export class EmbeddedTransport implements Transport {
         try {
           const touched = await this.append(batch.flatMap((w) => w.messages));
           for (const w of batch) w.resolve();
-          for (const topic of touched) this.appended.emit(topic);
+          for (const slot of touched) this.appended.emit(slot);
         } catch (error) {
           for (const w of batch) w.reject(error);
         }
@@ -173,10 +199,12 @@ export class EmbeddedTransport implements Transport {
     }
   }
 
+  /** Appends in one INSERT; returns the partitions (slots) it appended to. */
   private async append(messages: readonly OutgoingMessage[]): Promise<Set<string>> {
     const values: unknown[] = [];
     const tuples: string[] = [];
     const next = new Map<string, number>();
+    const entries: [string, TailEntry][] = [];
     for (const message of messages) {
       const partitions = await this.partitionsOf(message.topic);
       const partition = partitionFor(message.key, partitions);
@@ -184,16 +212,28 @@ export class EmbeddedTransport implements Transport {
       const offset = next.get(slot) ?? this.nextOffsets.get(slot) ?? 0;
       next.set(slot, offset + 1);
       const n = values.length;
-      tuples.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::jsonb)`);
-      values.push(message.topic, partition, offset, message.key, message.envelope, message.headers ?? {});
+      // JSON text, cast in SQL: the same text feeds the tail, and no driver encodes it twice.
+      tuples.push(
+        `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::text::jsonb, $${n + 6}::text::jsonb)`,
+      );
+      const envelope = JSON.stringify(message.envelope);
+      const headers = JSON.stringify(message.headers ?? {});
+      values.push(message.topic, partition, offset, message.key, envelope, headers);
+      entries.push([slot, { offset, key: message.key, envelope, headers }]);
     }
     await this.db.query(
       `insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers) values ${tuples.join(", ")}`,
       values,
     );
-    // Only a committed append moves the offsets on.
+    // Only a committed append moves the offsets on and reaches the tails.
     for (const [slot, offset] of next) this.nextOffsets.set(slot, offset);
-    return new Set(messages.map((m) => m.topic));
+    for (const [slot, entry] of entries) {
+      let tail = this.tails.get(slot);
+      if (!tail) this.tails.set(slot, (tail = []));
+      tail.push(entry);
+      if (tail.length > this.tailSize) tail.splice(0, tail.length - this.tailSize);
+    }
+    return new Set(next.keys());
   }
 
   async read(topic: string, options: { limit?: number; fromTimestamp?: Date } = {}): Promise<Delivery[]> {
@@ -241,10 +281,23 @@ export class EmbeddedTransport implements Transport {
   }
 
   endOffset(ref: PartitionRef): number {
-    return this.nextOffsets.get(`${ref.topic}:${ref.partition}`) ?? 0;
+    return this.nextOffsets.get(slotOf(ref)) ?? 0;
   }
 
+  /** Messages from offset `from` on: from the in-memory tail when it reaches back that far. */
   async fetch(ref: PartitionRef, from: number): Promise<MessageRow[]> {
+    const tail = this.tails.get(slotOf(ref));
+    const first = tail?.[0]?.offset;
+    if (tail && first !== undefined && first <= from) {
+      return tail.slice(from - first, from - first + this.batchSize).map((entry) => ({
+        topic: ref.topic,
+        partition: ref.partition,
+        offset: entry.offset,
+        key: entry.key,
+        envelope: JSON.parse(entry.envelope) as Envelope,
+        headers: JSON.parse(entry.headers) as Record<string, string>,
+      }));
+    }
     return this.db.query<MessageRow>(
       `select topic, partition, "offset", key, envelope, headers from ${this.s}.messages
         where topic = $1 and partition = $2 and "offset" >= $3 order by "offset" limit $4`,
@@ -252,17 +305,22 @@ export class EmbeddedTransport implements Transport {
     );
   }
 
-  /** Resolves when something is appended to the topic, the wait elapses, or the signal aborts. */
-  waitForAppend(topic: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves when something is appended to the partition, the wait elapses, or the signal
+   * aborts. The listener is in place before this returns: call it in the same tick as the
+   * endOffset check that found nothing new, and no append is missed.
+   */
+  waitForAppend(ref: PartitionRef, signal: AbortSignal): Promise<void> {
+    const slot = slotOf(ref);
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.appended.off(topic, done);
+        this.appended.off(slot, done);
         signal.removeEventListener("abort", done);
         resolve();
       };
       const timer = setTimeout(done, this.idlePollMs);
-      this.appended.on(topic, done);
+      this.appended.on(slot, done);
       signal.addEventListener("abort", done, { once: true });
     });
   }
@@ -313,7 +371,7 @@ class EmbeddedSubscription implements Subscription, GroupMember {
   }
 
   async release(keep: readonly PartitionRef[]): Promise<void> {
-    const kept = new Set(keep.map((r) => `${r.topic}:${r.partition}`));
+    const kept = new Set(keep.map(slotOf));
     const lost = [...this.readers].filter(([slot]) => !kept.has(slot));
     await Promise.all(
       lost.map(async ([slot, reader]) => {
@@ -326,7 +384,7 @@ class EmbeddedSubscription implements Subscription, GroupMember {
   async acquire(partitions: readonly PartitionRef[]): Promise<void> {
     if (this.stopping) return;
     for (const ref of partitions) {
-      const slot = `${ref.topic}:${ref.partition}`;
+      const slot = slotOf(ref);
       if (this.readers.has(slot)) continue;
       const reader = new PartitionReader(this.transport, this.options, ref);
       this.readers.set(slot, reader);
@@ -350,6 +408,9 @@ class PartitionReader {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private next = 0;
+  private committed = 0;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly transport: EmbeddedTransport,
@@ -360,18 +421,29 @@ class PartitionReader {
   async start(): Promise<void> {
     const committed = await this.transport.committedOffset(this.options.groupId, this.ref);
     this.next = committed ?? (this.options.fromBeginning === false ? this.transport.endOffset(this.ref) : 0);
+    this.committed = committed ?? -1;
     this.loop = this.run();
   }
 
+  /** Stops after the message in flight and commits what was handled. */
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    await this.commitQuietly();
   }
 
   private async run(): Promise<void> {
     const { signal } = this.abort;
     let failures = 0;
     while (!signal.aborted) {
+      // Caught up: wait for this partition's next append (no query; this process is the writer).
+      const end = this.transport.endOffset(this.ref);
+      if (this.next >= end) {
+        await this.transport.waitForAppend(this.ref, signal);
+        continue;
+      }
       let rows: MessageRow[];
       try {
         rows = await this.transport.fetch(this.ref, this.next);
@@ -382,7 +454,12 @@ class PartitionReader {
         continue;
       }
       if (rows.length === 0) {
-        await this.transport.waitForAppend(this.ref.topic, signal);
+        // Retention deleted everything from `next` to the end: nothing left to read there.
+        this.transport.logger.warn(
+          { ...this.ref, from: this.next, to: end },
+          "messages gone by retention skipped",
+        );
+        this.next = end;
         continue;
       }
       const before = this.next;
@@ -402,16 +479,32 @@ class PartitionReader {
         failures = 0;
         this.next = Number(row.offset) + 1;
       }
-      if (this.next !== before) await this.commitQuietly();
+      if (this.next !== before) this.scheduleCommit();
     }
   }
 
-  private async commitQuietly(): Promise<void> {
-    try {
-      await this.transport.commit(this.options.groupId, this.ref, this.next);
-    } catch (error) {
-      // An uncommitted offset means redelivery, which the inbox absorbs.
-      this.transport.logger.warn({ err: error, ...this.ref }, "offset commit failed");
-    }
+  /** Commits within commitDelayMs; what is handled meanwhile rides along in the same commit. */
+  private scheduleCommit(): void {
+    if (this.commitTimer) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.commitQuietly();
+    }, this.transport.commitDelayMs);
+  }
+
+  /** Commits `next` if it moved since the last commit; commits run one at a time, in order. */
+  private commitQuietly(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      const next = this.next;
+      if (next === this.committed) return;
+      try {
+        await this.transport.commit(this.options.groupId, this.ref, next);
+        this.committed = next;
+      } catch (error) {
+        // An uncommitted offset means redelivery, which the inbox absorbs.
+        this.transport.logger.warn({ err: error, ...this.ref }, "offset commit failed");
+      }
+    });
+    return this.committing;
   }
 }
