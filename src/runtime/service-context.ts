@@ -8,6 +8,7 @@ import type { Metrics } from "../platform/metrics.ts";
 import type { PasswordHasher } from "../platform/password-hashing.ts";
 import type { Sealer } from "../platform/secrets.ts";
 import type { Contract } from "../messaging/contracts.ts";
+import { checkPayload } from "../messaging/contracts.ts";
 import type { Envelope } from "../messaging/envelope.ts";
 import { causedBy, createEnvelope } from "../messaging/envelope.ts";
 import { createConsumer } from "../messaging/consumer.ts";
@@ -161,6 +162,45 @@ export class ServiceContext {
         await handleOnce(this.db, this.schema, consumer, envelope.id, (raw) => reply(raw, { error }));
       }
       this.relay.kick();
+    });
+  }
+
+  /**
+   * Serves a read-only command: the handler reads through the database and cannot emit, so there
+   * is no effect to make once and no inbox row or outbox write to pay for. The reply goes straight
+   * to the log; if that publish fails, the request is delivered again and answered then.
+   */
+  async query<Req extends z.ZodType, Res extends z.ZodType>(
+    command: CommandContract<Req, Res>,
+    handler: (
+      payload: z.infer<Req>,
+      envelope: Envelope<z.infer<Req>>,
+      db: Executor,
+    ) => Promise<z.infer<Res> | Rejection>,
+  ): Promise<Subscription> {
+    const consumer = `${this.name}.${command.request.type}`;
+    return this.subscribe(consumer, [command.request.topic], async (envelope) => {
+      if (envelope.type !== command.request.type) return;
+      if (deadlinePassed(envelope)) {
+        this.metrics.handled.inc({ consumer, type: envelope.type, outcome: "expired" });
+        return;
+      }
+      let outcome: { result: z.infer<Res> } | { error: unknown };
+      try {
+        const result = await handler(
+          envelope.payload as z.infer<Req>,
+          envelope as Envelope<z.infer<Req>>,
+          this.db,
+        );
+        outcome = result instanceof Rejection ? { error: result.error } : { result };
+      } catch (error) {
+        if (canRetry(error)) throw error;
+        outcome = { error };
+      }
+      const message = replyTo(command, envelope, outcome);
+      if (!message) return;
+      checkPayload(message.envelope);
+      await this.transport.publish([message]);
     });
   }
 

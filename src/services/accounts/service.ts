@@ -48,9 +48,9 @@ export function createAccountsService(options: { clock?: Clock } = {}): ServiceD
       await ctx.on(activationConfirmed, "on-activation-confirmed", onActivationConfirmed(deps));
       await ctx.on(activationExpired, "on-activation-expired", onActivationExpired(deps));
       await ctx.serve(changePassword, changePasswordHandler(deps));
-      await ctx.serve(getProfile, getProfileHandler(deps));
+      await ctx.query(getProfile, getProfileHandler(deps));
       await ctx.serve(updateProfile, updateProfileHandler(deps));
-      await ctx.serve(listUsers, listUsersHandler(deps));
+      await ctx.query(listUsers, listUsersHandler(deps));
       await ctx.serve(suspendUser, suspendUserHandler(deps));
       await ctx.serve(unsuspendUser, unsuspendUserHandler(deps));
       await ctx.serve(createAdmin, createAdminHandler(deps));

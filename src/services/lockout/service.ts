@@ -57,7 +57,7 @@ export const lockoutService: ServiceDefinition = {
       await tx.query(`delete from ${s}.blocked where email = $1`, [email]);
     });
 
-    await ctx.serve(listBlocked, async (_payload, _envelope, tx) => {
+    await ctx.query(listBlocked, async (_payload, _envelope, tx) => {
       const rows = await tx.query<{
         email: string;
         user_id: string | null;

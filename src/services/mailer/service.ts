@@ -51,7 +51,7 @@ export function createMailerService(): MailerService {
       );
       if (catcher) {
         const list = listMailboxHandler(repository);
-        await ctx.serve(listMailbox, (payload, _envelope, tx) => list(payload, tx));
+        await ctx.query(listMailbox, (payload, _envelope, tx) => list(payload, tx));
       }
     } catch (error) {
       await stop();

@@ -35,6 +35,25 @@ describe("accounts: the source of truth for users", () => {
       newPassword: h.seal(newPassword),
     });
 
+  it("answers a read-only command without an inbox row or an outbox write, every time it is asked", async () => {
+    const email = newEmail();
+    await h.signUp(email, strongPassword(), { fullName: "Ada Byron" });
+    const userId = await h.userIdOf(email);
+    const db = await h.platform.databases.forService("accounts");
+    const schema = h.platform.schemaOf("accounts");
+    const inboxRows = async () =>
+      (
+        await db.query<{ n: number }>(
+          `select count(*)::int as n from "${schema}".inbox where consumer = 'accounts.get-profile'`,
+        )
+      )[0]?.n;
+    const before = await inboxRows();
+    const answers = await Promise.all([1, 2, 3].map(() => h.request(getProfile, userId, { userId })));
+    expect(answers.map((a) => a.fullName)).toEqual(["Ada Byron", "Ada Byron", "Ada Byron"]);
+    expect(await inboxRows()).toBe(before);
+    expect(before).toBe(0);
+  });
+
   it("changes a password only with the current one, and only to a strong one", async () => {
     const user = await h.activatedInAccounts();
     await expect(change(user.userId, "not-the-password-at-all", strongPassword())).rejects.toMatchObject({

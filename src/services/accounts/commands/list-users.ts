@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import type { listUsers } from "../../../contracts/accounts/index.ts";
 import { platformErrors } from "../../../platform/errors.ts";
-import type { Rejection, Tx } from "../../../runtime/service-context.ts";
+import type { Executor } from "../../../db/database.ts";
+import type { Rejection } from "../../../runtime/service-context.ts";
 import { reject } from "../../../runtime/service-context.ts";
 import type { AccountsDeps } from "../deps.ts";
 import { decodeCursor, encodeCursor } from "../domain/cursor.ts";
@@ -12,7 +13,7 @@ type Result = z.infer<typeof listUsers.result>;
 
 /** list-users (admin): newest first, filtered by text and status, one page per keyset cursor. */
 export function listUsersHandler({ users }: AccountsDeps) {
-  return async (request: Request, _envelope: unknown, tx: Tx): Promise<Result | Rejection> => {
+  return async (request: Request, _envelope: unknown, db: Executor): Promise<Result | Rejection> => {
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
     if (request.cursor !== undefined && !after) {
       return reject(
@@ -23,7 +24,7 @@ export function listUsersHandler({ users }: AccountsDeps) {
     }
     const limit = request.limit;
     // One more than asked: whether it comes tells if there is a next page.
-    const rows = await users.list(tx, {
+    const rows = await users.list(db, {
       query: request.query,
       status: request.status,
       after,

@@ -7,20 +7,20 @@ import { invoicingErrors } from "../errors.ts";
 const DEFAULT_LIST_LIMIT = 100;
 
 /**
- * The read side: list-invoices, get-invoice, get-invoice-pdf. Every query is scoped by the
+ * The read side (read-only commands: no inbox, no outbox): list-invoices, get-invoice, get-invoice-pdf. Every query is scoped by the
  * requesting user, so another user's invoice is INVOICE_NOT_FOUND, exactly like a missing one.
  */
 export async function serveInvoiceReads({ ctx, repo }: InvoicingDeps): Promise<void> {
-  await ctx.serve(listInvoices, async (payload, _envelope, tx) => ({
+  await ctx.query(listInvoices, async (payload, _envelope, tx) => ({
     invoices: (await repo.list(tx, payload.userId, payload.limit ?? DEFAULT_LIST_LIMIT)).map(toSummary),
   }));
 
-  await ctx.serve(getInvoice, async (payload, _envelope, tx) => {
+  await ctx.query(getInvoice, async (payload, _envelope, tx) => {
     const invoice = await repo.find(tx, payload.invoiceId, payload.userId);
     return invoice ? toDetail(invoice) : reject(invoicingErrors.INVOICE_NOT_FOUND());
   });
 
-  await ctx.serve(getInvoicePdf, async (payload, _envelope, tx) => {
+  await ctx.query(getInvoicePdf, async (payload, _envelope, tx) => {
     const found = await repo.pdf(tx, payload.userId, payload.invoiceId);
     if (!found) return reject(invoicingErrors.INVOICE_NOT_FOUND());
     if (found.status === "failed") return reject(invoicingErrors.INVOICE_FAILED());

@@ -63,7 +63,7 @@ export async function serveSessionCommands(ctx: ServiceContext, repo: LoginRepos
     return { revoked };
   });
 
-  await ctx.serve(listSessions, async ({ userId, currentSessionId }, _envelope, tx) => ({
+  await ctx.query(listSessions, async ({ userId, currentSessionId }, _envelope, tx) => ({
     sessions: (await repo.liveSessions(tx, userId, new Date()))
       .filter((s) => s.lastSeenAt.getTime() > Date.now() - idleMs)
       .map((s) => ({
@@ -76,7 +76,7 @@ export async function serveSessionCommands(ctx: ServiceContext, repo: LoginRepos
       })),
   }));
 
-  await ctx.serve(listLogins, async ({ userId, limit }, _envelope, tx) => ({
+  await ctx.query(listLogins, async ({ userId, limit }, _envelope, tx) => ({
     logins: (await repo.history(tx, userId, limit)).map((h) => ({ ...h, at: h.at.toISOString() })),
   }));
 }

@@ -3,7 +3,7 @@ import type { ScoringDeps } from "../deps.ts";
 
 /** get-score: the latest calculation and the history; nulls and empty lists before the first. */
 export function serveGetScore({ ctx, repo }: ScoringDeps) {
-  return ctx.serve(getScore, async (payload, _envelope, tx) => {
+  return ctx.query(getScore, async (payload, _envelope, tx) => {
     const history = await repo.history(tx, payload.userId, SCORE_HISTORY_LENGTH);
     const latest = history[0];
     return {
