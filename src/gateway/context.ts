@@ -2,6 +2,7 @@ import type { Requester } from "../messaging/request-reply.ts";
 import type { Platform } from "../runtime/platform.ts";
 import type { Api } from "./api.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import type { ProfileCache } from "./profiles.ts";
 import type { SessionResolver } from "./sessions.ts";
 
 /** What route modules are given. */
@@ -10,6 +11,7 @@ export interface GatewayContext {
   readonly platform: Platform;
   readonly requester: Requester;
   readonly sessions: SessionResolver;
+  readonly profiles: ProfileCache;
   readonly limits: {
     /** Failed logins per client IP per hour. */
     readonly loginFailuresPerIp: RateLimiter;

@@ -14,6 +14,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { invoiceRoutes } from "./routes/invoices.ts";
 import { scoreRoutes } from "./routes/score.ts";
 import { operationsRoutes } from "./routes/operations.ts";
+import { ProfileCache } from "./profiles.ts";
 import { SessionResolver } from "./sessions.ts";
 import { FlowRecorder } from "./flow-recorder.ts";
 import { LiveEvents } from "./live-events.ts";
@@ -109,12 +110,13 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
   await app.register(cookie);
 
   const sessions = new SessionResolver(platform, requester, platform.sealer);
+  const profiles = new ProfileCache(platform, requester);
   const limits = {
     loginFailuresPerIp: new RateLimiter(config.LOGIN_FAILURES_PER_IP_PER_HOUR, HOUR),
     requestsPerIp: new RateLimiter(config.REQUESTS_PER_IP_PER_HOUR, HOUR),
     requestsPerEmail: new RateLimiter(config.REQUESTS_PER_EMAIL_PER_HOUR, HOUR),
   };
-  const context: GatewayContext = { api: new Api(app), platform, requester, sessions, limits };
+  const context: GatewayContext = { api: new Api(app), platform, requester, sessions, profiles, limits };
 
   operationsRoutes(app, platform);
   accountRoutes(context);
@@ -141,12 +143,13 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
     context,
     routes: () => routes,
     start: async () => {
-      await Promise.all([sessions.start(), live.start(), flow?.start()]);
+      await Promise.all([sessions.start(), profiles.start(), live.start(), flow?.start()]);
     },
     stop: async () => {
       await live.stop();
       await app.close();
       await sessions.stop();
+      await profiles.stop();
       await flow?.stop();
       for (const limiter of Object.values(limits)) limiter.stop();
     },

@@ -10,6 +10,7 @@ import { AppError, platformErrors } from "../platform/errors.ts";
 import type { Sealer } from "../platform/secrets.ts";
 import { hashToken, safeEqual } from "../platform/secrets.ts";
 import type { Platform } from "../runtime/platform.ts";
+import { AnswerCache } from "./answer-cache.ts";
 
 export type SessionInfo = z.infer<typeof sessionInfo>;
 
@@ -26,10 +27,11 @@ const CACHE_MAX = 50_000;
 /**
  * Resolves session tokens for the gateway: a short-lived cache in front of `login`'s
  * get-session, emptied of a session the moment a `session.revoked` event arrives, so a
- * revocation holds on every gateway instance within a second.
+ * revocation holds on every gateway instance within a second. A get-session answer that was in
+ * flight when a revocation arrived is not kept (it may predate the revocation).
  */
 export class SessionResolver {
-  private readonly cache = new Map<string, { info: SessionInfo; until: number }>();
+  private readonly cache = new AnswerCache<SessionInfo>(CACHE_TTL_MS, CACHE_MAX);
   private subscription: Subscription | undefined;
   private readonly abort = new AbortController();
   readonly cookieName: string;
@@ -64,7 +66,7 @@ export class SessionResolver {
         signal: this.abort.signal,
         handle: async (envelope) => {
           const event = envelope.payload as z.infer<typeof sessionRevoked.schema>;
-          this.cache.delete(event.tokenHash);
+          this.cache.evict(event.tokenHash);
           this.onRevoked?.(event);
         },
       }),
@@ -88,23 +90,17 @@ export class SessionResolver {
     const token = bearer || request.cookies?.[this.cookieName];
     if (!token || token.length > 200) return undefined;
     const tokenHash = hashToken(token);
-    const cached = this.cache.get(tokenHash);
-    let info = cached && cached.until > Date.now() ? cached.info : undefined;
-    if (!info) {
-      try {
-        info = await this.requester.request(getSession, tokenHash, { tokenHash });
-      } catch (error) {
-        if (error instanceof AppError && error.code === "UNAUTHENTICATED") return undefined;
-        throw error;
-      }
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      // Never past the session's own end: an absolute or idle expiry holds to the second.
-      const until = Math.min(
-        Date.now() + CACHE_TTL_MS,
-        Date.parse(info.expiresAt),
-        Date.parse(info.idleExpiresAt),
+    let info: SessionInfo;
+    try {
+      info = await this.cache.get(
+        tokenHash,
+        () => this.requester.request(getSession, tokenHash, { tokenHash }),
+        // Never past the session's own end: an absolute or idle expiry holds to the second.
+        (i) => Math.min(Date.parse(i.expiresAt), Date.parse(i.idleExpiresAt)),
       );
-      this.cache.set(tokenHash, { info, until });
+    } catch (error) {
+      if (error instanceof AppError && error.code === "UNAUTHENTICATED") return undefined;
+      throw error;
     }
     return { session: info, tokenHash, via: bearer ? "bearer" : "cookie" };
   }
@@ -125,7 +121,7 @@ export class SessionResolver {
   }
 
   forget(tokenHash: string): void {
-    this.cache.delete(tokenHash);
+    this.cache.evict(tokenHash);
   }
 
   setCookies(reply: FastifyReply, token: string, tokenHash: string, expiresAt: Date): void {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { changePassword, getProfile, registerUser, updateProfile } from "../../contracts/accounts/index.ts";
+import { changePassword, registerUser, updateProfile } from "../../contracts/accounts/index.ts";
 import { checkPassword, passwordProblemMessages } from "../../contracts/accounts/password-policy.ts";
 import { confirmActivation, resendActivation } from "../../contracts/activation/index.ts";
 import { accountErrors } from "../../contracts/errors.ts";
@@ -27,7 +27,7 @@ const ACCEPTED = { status: "accepted" } as const;
 
 /** Signup, activation, login, logout, profile, password and session routes of API.md. */
 export function accountRoutes(g: GatewayContext): void {
-  const { api, platform, requester, sessions, limits } = g;
+  const { api, platform, requester, sessions, profiles, limits } = g;
   const { config, sealer } = platform;
 
   /** Fire-and-forget commands: acknowledged once they are durable (outbox or log). */
@@ -236,7 +236,7 @@ export function accountRoutes(g: GatewayContext): void {
     },
     async ({ request }) => {
       const { session } = await sessions.require(request);
-      return requester.request(getProfile, session.user.id, { userId: session.user.id });
+      return profiles.get(session.user.id);
     },
   );
 
@@ -252,10 +252,13 @@ export function accountRoutes(g: GatewayContext): void {
     },
     async ({ request, body }) => {
       const { session } = await sessions.require(request);
-      return requester.request(updateProfile, session.user.id, {
+      const updated = await requester.request(updateProfile, session.user.id, {
         userId: session.user.id,
         ...stripUndefined(body),
       });
+      // Read-your-writes on this instance even before user.changed arrives.
+      profiles.evict(session.user.id);
+      return updated;
     },
   );
 
