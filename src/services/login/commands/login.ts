@@ -8,13 +8,16 @@ import type { Rejection, ServiceContext, Tx } from "../../../runtime/service-con
 import { reject } from "../../../runtime/service-context.ts";
 import type { Credentials, LoginRepository } from "../db/repository.ts";
 import type { LockoutPolicy } from "../domain/lockout-policy.ts";
-import { lockStatus, recordFailure, recordSuccess } from "../domain/lockout-policy.ts";
+import type { AttemptState } from "../domain/lockout-policy.ts";
+import { cleanState, lockStatus, recordFailure, recordSuccess } from "../domain/lockout-policy.ts";
 
 type Request = z.infer<typeof login.request.schema>;
 type Result = z.infer<typeof login.result>;
 
 /** What is known before the transaction: the lock state, the user, and whether the password matched. */
 export interface Checked {
+  /** The counters as read before the hash check (nothing else writes them meanwhile). */
+  readonly attempts: AttemptState;
   readonly locked: { retryAfterSeconds: number } | undefined;
   readonly user: Credentials | undefined;
   readonly passwordMatches: boolean;
@@ -32,15 +35,16 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
    * so the state read here cannot change before the transaction below.
    */
   async function prepare(payload: Request): Promise<Checked> {
-    const status = lockStatus(await repo.attempts(ctx.db, payload.email), new Date(), policy);
+    const attempts = await repo.attempts(ctx.db, payload.email);
+    const status = lockStatus(attempts, new Date(), policy);
     const user = await repo.credentialsByEmail(ctx.db, payload.email);
-    if (status.locked) return { locked: status, user, passwordMatches: false };
+    if (status.locked) return { attempts, locked: status, user, passwordMatches: false };
     const password = ctx.sealer.unseal(payload.password);
     verifications.inc();
     const passwordMatches = user
       ? await ctx.hasher.verify(user.passwordHash, password)
       : await ctx.hasher.verifyNothing(password);
-    return { locked: undefined, user, passwordMatches };
+    return { attempts, locked: undefined, user, passwordMatches };
   }
 
   async function handle(
@@ -93,7 +97,9 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
       return reject(accountErrors.INVALID_CREDENTIALS());
     }
 
-    await repo.saveAttempts(tx, payload.email, recordSuccess());
+    // A success resets the counters; most logins find them clean already and write nothing. An
+    // admin unlock, the only other writer, can only make them clean.
+    if (!sameState(checked.attempts, cleanState)) await repo.saveAttempts(tx, payload.email, recordSuccess());
     if (user.status === "PENDING") {
       await fail("not_active");
       return reject(accountErrors.ACCOUNT_NOT_ACTIVE());
@@ -128,4 +134,13 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
   }
 
   return { prepare, handle };
+}
+
+function sameState(a: AttemptState, b: AttemptState): boolean {
+  return (
+    a.failures === b.failures &&
+    a.lockCount === b.lockCount &&
+    a.permanent === b.permanent &&
+    (a.lockedUntil?.getTime() ?? null) === (b.lockedUntil?.getTime() ?? null)
+  );
 }
