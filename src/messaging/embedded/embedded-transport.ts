@@ -288,8 +288,13 @@ export class EmbeddedTransport implements Transport {
   async fetch(ref: PartitionRef, from: number): Promise<MessageRow[]> {
     const tail = this.tails.get(slotOf(ref));
     const first = tail?.[0]?.offset;
-    if (tail && first !== undefined && first <= from) {
-      return tail.slice(from - first, from - first + this.batchSize).map((entry) => ({
+    const entries =
+      tail && first !== undefined && first <= from
+        ? tail.slice(from - first, from - first + this.batchSize)
+        : [];
+    // The table is the truth; the tail only answers when it holds `from` itself.
+    if (entries[0]?.offset === from) {
+      return entries.map((entry) => ({
         topic: ref.topic,
         partition: ref.partition,
         offset: entry.offset,
@@ -454,12 +459,9 @@ class PartitionReader {
         continue;
       }
       if (rows.length === 0) {
-        // Retention deleted everything from `next` to the end: nothing left to read there.
-        this.transport.logger.warn(
-          { ...this.ref, from: this.next, to: end },
-          "messages gone by retention skipped",
-        );
-        this.next = end;
+        // Nothing readable from `next` though the end is past it: never skip; look again on the
+        // next append or poll (rows at or after `next` are found whatever retention removed).
+        await this.transport.waitForAppend(this.ref, signal);
         continue;
       }
       const before = this.next;
