@@ -1,6 +1,20 @@
 import type { Database, Executor } from "../db/database.ts";
 import { ident } from "../db/database.ts";
 
+/** Whether (consumer, message id) is in the inbox: the message was handled and committed. */
+export async function wasHandled(
+  db: Executor,
+  schema: string,
+  consumer: string,
+  messageId: string,
+): Promise<boolean> {
+  const rows = await db.query(
+    `select 1 from ${ident(schema)}.inbox where consumer = $1 and message_id = $2`,
+    [consumer, messageId],
+  );
+  return rows.length > 0;
+}
+
 /**
  * Runs `effect` at most once per (consumer, message id): the inbox row and the effect commit in
  * one transaction, so a redelivered message (at-least-once) finds its row and is skipped.

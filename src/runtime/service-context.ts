@@ -12,7 +12,7 @@ import { checkPayload } from "../messaging/contracts.ts";
 import type { Envelope } from "../messaging/envelope.ts";
 import { causedBy, createEnvelope } from "../messaging/envelope.ts";
 import { createConsumer } from "../messaging/consumer.ts";
-import { handleOnce } from "../messaging/inbox.ts";
+import { handleOnce, wasHandled } from "../messaging/inbox.ts";
 import type { OutboxRelay } from "../messaging/outbox.ts";
 import { addToOutbox } from "../messaging/outbox.ts";
 import type { CommandContract } from "../messaging/request-reply.ts";
@@ -135,10 +135,7 @@ export class ServiceContext {
     const consumer = `${this.name}.${command.request.type}`;
     return this.subscribe(consumer, [command.request.topic], async (envelope) => {
       if (envelope.type !== command.request.type) return;
-      if (deadlinePassed(envelope)) {
-        this.metrics.handled.inc({ consumer, type: envelope.type, outcome: "expired" });
-        return;
-      }
+      if (this.expired(consumer, envelope)) return;
       const reply = (raw: Executor, outcome: { result: z.infer<Res> } | { error: unknown }) => {
         const { push, flush } = this.wrap(raw);
         const message = replyTo(command, envelope, outcome);
@@ -147,6 +144,9 @@ export class ServiceContext {
       };
       try {
         const payload = envelope.payload as z.infer<Req>;
+        // A redelivery of a handled command (its offset was not committed) skips the slow work:
+        // a login delivered twice verifies its password once.
+        if (options.prepare && (await wasHandled(this.db, this.schema, consumer, envelope.id))) return;
         const prepared = (options.prepare ? await options.prepare(payload) : undefined) as P;
         await handleOnce(this.db, this.schema, consumer, envelope.id, async (raw) => {
           const { tx, flush } = this.wrap(raw);
@@ -181,10 +181,7 @@ export class ServiceContext {
     const consumer = `${this.name}.${command.request.type}`;
     return this.subscribe(consumer, [command.request.topic], async (envelope) => {
       if (envelope.type !== command.request.type) return;
-      if (deadlinePassed(envelope)) {
-        this.metrics.handled.inc({ consumer, type: envelope.type, outcome: "expired" });
-        return;
-      }
+      if (this.expired(consumer, envelope)) return;
       let outcome: { result: z.infer<Res> } | { error: unknown };
       try {
         const result = await handler(
@@ -240,6 +237,13 @@ export class ServiceContext {
     this.abort.abort();
     await Promise.all(this.subscriptions.map((s) => s.stop()));
     this.subscriptions.length = 0;
+  }
+
+  /** A request whose requester gave up: skipped (and counted), its work would be waste. */
+  private expired(consumer: string, envelope: Envelope): boolean {
+    if (!deadlinePassed(envelope)) return false;
+    this.metrics.handled.inc({ consumer, type: envelope.type, outcome: "expired" });
+    return true;
   }
 
   private wrap(raw: Executor): {

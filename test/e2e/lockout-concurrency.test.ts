@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdmin } from "../../src/contracts/accounts/index.ts";
+import { login } from "../../src/contracts/login/index.ts";
+import { createEnvelope } from "../../src/messaging/envelope.ts";
+import { newToken } from "../../src/platform/ids.ts";
+import { hashToken } from "../../src/platform/secrets.ts";
 import { Platform } from "../../src/runtime/platform.ts";
 import { loginService } from "../../src/services/login/service.ts";
 import { testConfig, unique, waitFor } from "../support/index.ts";
@@ -84,6 +88,44 @@ describe.each(stackKinds())("exact lock threshold under parallel attempts (%s)",
     expect((await verifications([platform, second])) - before).toBe(5);
     for (const a of answers.filter((x) => x.status === 423))
       expect(a.body.error?.code).toBe("ACCOUNT_LOCKED");
+  });
+
+  it("verifies a password once when its login command is delivered twice", { timeout: 120_000 }, async () => {
+    const email = `${unique("twice")}@example.test`;
+    const password = "the one right answer again";
+    const { platform } = stack;
+    const requester = platform.requester!;
+    await requester.request(createAdmin, email, { email, password: platform.sealer.seal(password) });
+    const client = new Client(stack.url);
+    await until(
+      () => client.post("/api/v1/login", { email, password }),
+      (a) => a.status === 200,
+    );
+    const attempt = (guess: string) => ({
+      email,
+      password: platform.sealer.seal(guess),
+      sessionTokenHash: hashToken(newToken()),
+      ip: "127.0.0.1",
+      userAgent: "test",
+    });
+    const before = await verifications([platform, second]);
+    // One command delivered twice, as a redelivery after a crash before the offset commit would.
+    const envelope = createEnvelope({
+      type: login.request.type,
+      version: login.request.version,
+      key: email,
+      payload: attempt("a wrong guess, delivered twice"),
+      replyTo: requester.replyTopic,
+      deadline: new Date(Date.now() + 60_000),
+      source: "test",
+    });
+    for (let i = 0; i < 2; i++)
+      await platform.transport.publish([{ topic: login.request.topic, key: email, envelope }]);
+    // A later attempt for the same email is handled after both (one key, one partition, in order).
+    await expect(requester.request(login, email, attempt("another wrong guess"))).rejects.toMatchObject({
+      code: "INVALID_CREDENTIALS",
+    });
+    expect((await verifications([platform, second])) - before).toBe(2);
   });
 });
 
