@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { invoiceFailed, invoiceGenerated } from "../contracts/invoicing/index.ts";
 import { scoreCalculated } from "../contracts/scoring/index.ts";
-import { createConsumer } from "../messaging/consumer.ts";
+import { subscribeInstance } from "./instance-subscription.ts";
 import type { Envelope } from "../messaging/envelope.ts";
 import type { Subscription } from "../messaging/transport.ts";
 import type { Platform } from "../runtime/platform.ts";
@@ -40,23 +40,13 @@ export class LiveEvents {
   constructor(private readonly platform: Platform) {}
 
   async start(): Promise<void> {
-    const { transport, log, metrics, instanceId } = this.platform;
-    const name = `gateway.${instanceId}.events`;
-    this.subscription = await transport.subscribe({
-      groupId: name,
-      topics: userTopics.map((c) => c.topic),
-      fromBeginning: false,
-      maxWaitMs: 20,
-      handler: createConsumer({
-        name,
-        transport,
-        log,
-        metrics,
-        retry: { maxAttempts: 1, baseDelayMs: 1 },
-        signal: this.abort.signal,
-        handle: async (envelope) => this.deliver(envelope),
-      }),
-    });
+    this.subscription = await subscribeInstance(
+      this.platform,
+      "events",
+      userTopics.map((c) => c.topic),
+      this.abort.signal,
+      (envelope) => this.deliver(envelope),
+    );
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS).unref();
   }
 

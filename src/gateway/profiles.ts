@@ -1,10 +1,10 @@
 import type { Profile } from "../contracts/accounts/index.ts";
 import { getProfile, userChanged } from "../contracts/accounts/index.ts";
-import { createConsumer } from "../messaging/consumer.ts";
 import type { Requester } from "../messaging/request-reply.ts";
 import type { Subscription } from "../messaging/transport.ts";
 import type { Platform } from "../runtime/platform.ts";
 import { AnswerCache } from "./answer-cache.ts";
+import { subscribeInstance } from "./instance-subscription.ts";
 
 const CACHE_TTL_MS = 10_000;
 const CACHE_MAX = 50_000;
@@ -25,25 +25,15 @@ export class ProfileCache {
   ) {}
 
   async start(): Promise<void> {
-    const { transport, log, metrics, instanceId } = this.platform;
-    const name = `gateway.${instanceId}.profiles`;
-    this.subscription = await transport.subscribe({
-      groupId: name,
-      topics: [userChanged.topic],
-      fromBeginning: false,
-      maxWaitMs: 20,
-      handler: createConsumer({
-        name,
-        transport,
-        log,
-        metrics,
-        retry: { maxAttempts: 1, baseDelayMs: 1 },
-        signal: this.abort.signal,
-        handle: async (envelope) => {
-          if (envelope.type === userChanged.type) this.cache.evict((envelope.payload as Profile).id);
-        },
-      }),
-    });
+    this.subscription = await subscribeInstance(
+      this.platform,
+      "profiles",
+      [userChanged.topic],
+      this.abort.signal,
+      (envelope) => {
+        if (envelope.type === userChanged.type) this.cache.evict((envelope.payload as Profile).id);
+      },
+    );
     await this.subscription.ready;
   }
 

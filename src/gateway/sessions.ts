@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { sessionInfo } from "../contracts/login/index.ts";
 import { getSession, sessionRevoked } from "../contracts/login/index.ts";
-import { createConsumer } from "../messaging/consumer.ts";
 import type { Requester } from "../messaging/request-reply.ts";
 import type { Subscription } from "../messaging/transport.ts";
 import { AppError, platformErrors } from "../platform/errors.ts";
@@ -11,6 +10,7 @@ import type { Sealer } from "../platform/secrets.ts";
 import { hashToken, safeEqual } from "../platform/secrets.ts";
 import type { Platform } from "../runtime/platform.ts";
 import { AnswerCache } from "./answer-cache.ts";
+import { subscribeInstance } from "./instance-subscription.ts";
 
 export type SessionInfo = z.infer<typeof sessionInfo>;
 
@@ -51,26 +51,17 @@ export class SessionResolver {
   }
 
   async start(): Promise<void> {
-    const { transport, log, metrics, instanceId } = this.platform;
-    this.subscription = await transport.subscribe({
-      groupId: `gateway.${instanceId}.sessions`,
-      topics: [sessionRevoked.topic],
-      fromBeginning: false,
-      maxWaitMs: 20,
-      handler: createConsumer({
-        name: `gateway.${instanceId}.sessions`,
-        transport,
-        log,
-        metrics,
-        retry: { maxAttempts: 1, baseDelayMs: 1 },
-        signal: this.abort.signal,
-        handle: async (envelope) => {
-          const event = envelope.payload as z.infer<typeof sessionRevoked.schema>;
-          this.cache.evict(event.tokenHash);
-          this.onRevoked?.(event);
-        },
-      }),
-    });
+    this.subscription = await subscribeInstance(
+      this.platform,
+      "sessions",
+      [sessionRevoked.topic],
+      this.abort.signal,
+      (envelope) => {
+        const event = envelope.payload as z.infer<typeof sessionRevoked.schema>;
+        this.cache.evict(event.tokenHash);
+        this.onRevoked?.(event);
+      },
+    );
     await this.subscription.ready;
   }
 

@@ -1,10 +1,7 @@
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Gateway } from "../../src/gateway/gateway.ts";
-import { buildGateway } from "../../src/gateway/gateway.ts";
-import { Platform } from "../../src/runtime/platform.ts";
+import type { Platform } from "../../src/runtime/platform.ts";
 import type { Stack, StackKind } from "./stack.ts";
-import { Client, stackKinds, startStack, until } from "./stack.ts";
+import { Client, stackKinds, startSecondGateway, startStack, until } from "./stack.ts";
 import { activeUser } from "../security/support.ts";
 
 /** How often accounts answered get-profile, from the platform's own counter. */
@@ -44,21 +41,9 @@ describe.each(stackKinds())("profile cache (%s)", { timeout: 300_000 }, (kind: S
   });
 
   it("shows a change made through another gateway instance before its cache would expire", async () => {
-    const shared = stack.platform;
-    const embedded = kind === "embedded";
-    const second = new Platform({
-      config: shared.config,
-      services: [],
-      requester: true,
-      ...(embedded ? { transport: shared.transport, databases: shared.databases } : { inMemory: true }),
-    });
-    let gatewayB: Gateway | undefined;
+    const gatewayB = await startSecondGateway(stack, kind);
     try {
-      await second.start();
-      gatewayB = await buildGateway(second);
-      await gatewayB.start();
-      await gatewayB.app.listen({ host: "127.0.0.1", port: 0 });
-      const onB = new Client(`http://127.0.0.1:${(gatewayB.app.server.address() as AddressInfo).port}`);
+      const onB = new Client(gatewayB.url);
 
       // Two rounds: the first also warms B's user.changed subscription up (on Kafka the first
       // fetch after a group join can lag); the second must arrive well inside the 10 s lifetime.
@@ -83,9 +68,7 @@ describe.each(stackKinds())("profile cache (%s)", { timeout: 300_000 }, (kind: S
         expect(seen.body.phone, `round ${round}: gateway B still showed the old profile`).toBe(phone);
       }
     } finally {
-      await gatewayB?.stop();
-      if (embedded) await second.requester?.stop();
-      else await second.stop();
+      await gatewayB.stop();
     }
   });
 });

@@ -1,11 +1,16 @@
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Gateway } from "../../src/gateway/gateway.ts";
-import { buildGateway } from "../../src/gateway/gateway.ts";
 import { hashToken } from "../../src/platform/secrets.ts";
-import { Platform } from "../../src/runtime/platform.ts";
 import type { Answer, Stack, StackKind } from "../e2e/stack.ts";
-import { ADMIN, Client, mailTo, stackKinds, startStack, tokenFrom, until } from "../e2e/stack.ts";
+import {
+  ADMIN,
+  Client,
+  mailTo,
+  stackKinds,
+  startSecondGateway,
+  startStack,
+  tokenFrom,
+  until,
+} from "../e2e/stack.ts";
 import { activeUser, bearerClient, setCookies, strongPassword, within, patiently } from "./support.ts";
 
 const IDLE_MINUTES = 30;
@@ -210,23 +215,10 @@ describe.each(stackKinds())("sessions (%s)", { timeout: 300_000 }, (kind: StackK
   });
 
   it("a revocation reaches a second gateway instance within one second", { timeout: 300_000 }, async () => {
-    const shared = stack.platform;
-    const embedded = kind === "embedded";
-    // A second gateway process: its own requester, reply topic and revocation subscription; on
-    // the embedded log it shares the log and databases, on Kafka it has its own client.
-    const second = new Platform({
-      config: shared.config,
-      services: [],
-      requester: true,
-      ...(embedded ? { transport: shared.transport, databases: shared.databases } : { inMemory: true }),
-    });
-    let gatewayB: Gateway | undefined;
+    // A second gateway process: its own requester, reply topic and revocation subscription.
+    const gatewayB = await startSecondGateway(stack, kind);
     try {
-      await second.start();
-      gatewayB = await buildGateway(second);
-      await gatewayB.start();
-      await gatewayB.app.listen({ host: "127.0.0.1", port: 0 });
-      const urlB = `http://127.0.0.1:${(gatewayB.app.server.address() as AddressInfo).port}`;
+      const urlB = gatewayB.url;
 
       // The first round warms gateway B's revocation subscription up (on Kafka the first fetch
       // after a group join can lag); the bound is asserted in steady state.
@@ -263,9 +255,7 @@ describe.each(stackKinds())("sessions (%s)", { timeout: 300_000 }, (kind: StackK
         }
       }
     } finally {
-      await gatewayB?.stop();
-      if (embedded) await second.requester?.stop();
-      else await second.stop();
+      await gatewayB.stop();
     }
   });
 
