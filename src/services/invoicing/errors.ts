@@ -1,8 +1,8 @@
 import { defineErrors } from "../../platform/errors.ts";
 
 /**
- * Invoicing's codes. The first four reach HTTP clients in replies; INVOICE_SELLER_UNKNOWN only
- * travels in retries and dead letters of the render worker.
+ * Invoicing's codes. The first four reach HTTP clients in replies; INVOICE_SELLER_UNKNOWN stays
+ * inside the render worker, which tries such an invoice again later.
  */
 export const invoicingErrors = defineErrors("invoicing", {
   INVOICE_NOT_FOUND: { status: 404, message: "No such invoice." },
@@ -11,7 +11,7 @@ export const invoicingErrors = defineErrors("invoicing", {
   INVOICE_INVALID: { status: 400, message: "The invoice is not valid." },
   INVOICE_SELLER_UNKNOWN: {
     status: 503,
-    message: "The seller's profile has not reached invoicing yet; rendering is retried.",
+    message: "The seller's profile has not reached invoicing yet; rendering is tried again later.",
     canRetry: true,
   },
 });

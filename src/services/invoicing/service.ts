@@ -69,7 +69,7 @@ export function createInvoicingService(options: InvoicingServiceOptions = {}): S
       await ctx.serve(generateInvoice, generateInvoiceHandler(deps));
       await serveInvoiceReads(deps);
       if (options.renderWorker === false) return;
-      await startRenderWorker(deps);
+      await startRenderWorker(deps, abort.signal);
       sweep(deps, clock.now());
       if (every > 0) {
         timer = setInterval(() => sweep(deps, new Date(clock.now().getTime() - after)), every);

@@ -9,6 +9,7 @@ import {
   listInvoices,
 } from "../../../src/contracts/invoicing/index.ts";
 import { createEnvelope } from "../../../src/messaging/envelope.ts";
+import { dlqTopic } from "../../../src/messaging/transport.ts";
 import { systemClock } from "../../../src/platform/clock.ts";
 import { newId } from "../../../src/platform/ids.ts";
 import { InvoicingRepository } from "../../../src/services/invoicing/db/repository.ts";
@@ -16,6 +17,7 @@ import { renderInvoicePdf } from "../../../src/services/invoicing/pdf/render-inv
 import { resumePending } from "../../../src/services/invoicing/service.ts";
 import type { FlowHarness } from "./harness.ts";
 import { isPdf, pdfText } from "./pdf-text.ts";
+import { waitFor } from "../../support/index.ts";
 
 export const draft = (over: Partial<InvoiceDraft> = {}): InvoiceDraft => ({
   customer: {
@@ -115,6 +117,32 @@ export function describeInvoicing(name: string, make: () => Promise<FlowHarness>
       expect((await generated(first.id)).payload.number).toBe(`INV-${year()}-000001`);
       const { invoices } = await h.requester.request(listInvoices, a, { userId: a });
       expect(invoices.map((i) => i.number)).toEqual([...numbers].reverse());
+    });
+
+    it("renders an invoice whose seller arrives after it, without a dead letter", async () => {
+      const userId = newId();
+      const renders = async () => {
+        const { values } = await h.platform.metrics.handled.get();
+        return values
+          .filter((v) => v.labels.consumer === "invoicing.render")
+          .filter((v) => v.labels.outcome === "ok" || v.labels.outcome === "dead_lettered")
+          .reduce((sum, v) => sum + v.value, 0);
+      };
+      const before = await renders();
+      const reply = await issue(userId);
+      expect(reply.status).toBe("pending");
+      // The render worker has met the invoice (and found no seller) before the seller exists.
+      await waitFor(
+        "the render worker to take the request",
+        async () => (await renders()) > before,
+        h.waitMs,
+      );
+      await h.newUser({ id: userId });
+      expect((await generated(reply.id)).payload.number).toBe(`INV-${year()}-000001`);
+      const dead = await h.platform.transport.read(dlqTopic(invoiceRequested.topic), { limit: 10_000 });
+      expect(
+        dead.filter((d) => (d.envelope.payload as { invoiceId: string }).invoiceId === reply.id),
+      ).toEqual([]);
     });
 
     it("makes one invoice of one request, however often it is delivered", async () => {

@@ -2,6 +2,7 @@ import { invoiceFailed, invoiceGenerated, invoiceRequested } from "../../../cont
 import type { Envelope } from "../../../messaging/envelope.ts";
 import type { InvoicingDeps } from "../deps.ts";
 import { toDocument } from "../domain/invoice.ts";
+import { AppError } from "../../../platform/errors.ts";
 import { invoicingErrors } from "../errors.ts";
 
 export type RenderOutcome = "generated" | "failed" | "skipped";
@@ -11,8 +12,8 @@ export type RenderOutcome = "generated" | "failed" | "skipped";
  * (CPU, a few ms), then in one short transaction moves it pending → generated with the PDF bytes
  * and emits invoice.generated. The move is conditional, so when two workers (a redelivery, the
  * sweep, another instance) render the same invoice, exactly one stores it and announces it; the
- * other's work is dropped. A seller not yet known is a retryable error (the event is retried,
- * then the sweep takes over); a render that throws is final: the invoice becomes failed.
+ * other's work is dropped. A seller not yet known throws INVOICE_SELLER_UNKNOWN (the render
+ * worker tries again later); a render that throws is final: the invoice becomes failed.
  */
 export async function renderInvoice(
   deps: InvoicingDeps,
@@ -66,13 +67,49 @@ export async function renderInvoice(
   });
 }
 
-/** The render worker: renders each invoice.requested (no inbox needed: the state move is the guard). */
-export function startRenderWorker(deps: InvoicingDeps) {
+/** Waits before each further try of an invoice whose seller is not known yet (about 2 min in all). */
+const SELLER_WAITS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 30_000, 30_000];
+
+const sellerUnknown = (error: unknown): boolean =>
+  error instanceof AppError && error.code === "INVOICE_SELLER_UNKNOWN";
+
+/**
+ * The render worker: renders each invoice.requested (no inbox needed: the state move is the
+ * guard). An invoice whose seller has not reached invoicing yet (its user.changed is still on
+ * the way, or the consumer that applies it was down) is not the message's fault and not worth a
+ * dead letter: the invoice stays pending and is tried again after growing waits; the sweep, at
+ * start and every sweepEveryMs, covers a process that dies meanwhile.
+ */
+export function startRenderWorker(deps: InvoicingDeps, signal: AbortSignal) {
   const { ctx } = deps;
+  const timers = new Set<NodeJS.Timeout>();
+  signal.addEventListener("abort", () => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+  });
+  const later = (invoiceId: string, cause: Envelope, attempt: number): void => {
+    const wait = SELLER_WAITS_MS[attempt];
+    if (wait === undefined || signal.aborted) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      renderInvoice(deps, invoiceId, cause).catch((error: unknown) => {
+        if (sellerUnknown(error)) return later(invoiceId, cause, attempt + 1);
+        ctx.log.warn({ err: error, invoiceId }, "invoice not rendered; the sweep tries again");
+      });
+    }, wait);
+    timer.unref();
+    timers.add(timer);
+  };
   return ctx.subscribe(`${ctx.name}.render`, [invoiceRequested.topic], async (envelope) => {
     if (envelope.type !== invoiceRequested.type) return;
     const { invoiceId } = envelope.payload as { invoiceId: string };
-    await renderInvoice(deps, invoiceId, envelope);
+    try {
+      await renderInvoice(deps, invoiceId, envelope);
+    } catch (error) {
+      if (!sellerUnknown(error)) throw error;
+      ctx.log.info({ invoiceId }, "seller not known yet; rendering again shortly");
+      later(invoiceId, envelope, 0);
+    }
   });
 }
 
