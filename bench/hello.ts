@@ -1,13 +1,20 @@
 /**
- * The yardstick for GET /api/v1/me: a bare Fastify hello-world (same Fastify version, no
- * plugins, no logger), in a process of its own like the platform, on 127.0.0.1.
+ * The yardsticks for GET /api/v1/me: a bare Fastify hello-world (same Fastify version, no
+ * plugins, no logger) at /hello, and the same with the gateway's security headers (helmet and
+ * the CSP, as every gateway answer carries them) at /secure/hello; in a process of its own like
+ * the platform, on 127.0.0.1.
  */
 import type { AddressInfo } from "node:net";
 import Fastify from "fastify";
+import { addSecurityHeaders } from "../src/gateway/security-headers.ts";
 import { serveOperations } from "./lib/child.ts";
 
 const app = Fastify({ logger: false });
 app.get("/hello", async () => ({ hello: "world" }));
+await app.register(async (secure) => {
+  addSecurityHeaders(secure);
+  secure.get("/secure/hello", async () => ({ hello: "world" }));
+});
 
 serveOperations({
   memory: async () => process.memoryUsage(),

@@ -144,6 +144,7 @@ const STEPS = {
   loginHalf: step("login embedded @ half load"),
   me: step("GET /me embedded"),
   hello: step("bare Fastify hello-world"),
+  helloSecure: step("Fastify hello-world with the gateway's security headers"),
   propagation: step("propagation embedded"),
   rr: step("request-reply embedded"),
   cost: step("cost per operation embedded"),
@@ -387,13 +388,14 @@ async function meLoad(stack: Stack, tokens: readonly string[]): Promise<RateResu
   return bestOf(`${stack.url}/api/v1/me`, tokens);
 }
 
-async function helloLoad(): Promise<RateResult> {
+/** A hello-world yardstick: `/hello` (bare) or `/secure/hello` (with the gateway's security headers). */
+async function helloLoad(path: string): Promise<RateResult> {
   const child = BenchChild.start(join(root, "bench/hello.ts"), baseEnv({}), join(tmp, "hello.log"));
   try {
     const { url } = await child.ready;
     const tokens = ["bench-token-for-equal-work"];
-    await autocannonLoad({ url: `${url}/hello`, connections: 8, durationSec: 1, tokens });
-    return await bestOf(`${url}/hello`, tokens);
+    await autocannonLoad({ url: `${url}${path}`, connections: 8, durationSec: 1, tokens });
+    return await bestOf(`${url}${path}`, tokens);
   } finally {
     await child.stop();
   }
@@ -894,7 +896,16 @@ async function embeddedRuns(): Promise<void> {
           (x) => rateText(x, "req/s"),
         )
       : skipStep(STEPS.me, "no session tokens");
-    results.hello = await scenario(STEPS.hello, helloLoad, (x) => rateText(x, "req/s"));
+    results.hello = await scenario(
+      STEPS.hello,
+      () => helloLoad("/hello"),
+      (x) => rateText(x, "req/s"),
+    );
+    results.helloSecure = await scenario(
+      STEPS.helloSecure,
+      () => helloLoad("/secure/hello"),
+      (x) => rateText(x, "req/s"),
+    );
     r.propagation = await scenario(
       STEPS.propagation,
       () => propagation(stack, `prop-${runId}`, S.propagation),

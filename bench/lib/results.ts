@@ -108,6 +108,8 @@ export interface Results {
   embedded?: StackResults | Skipped;
   kafka?: StackResults | Skipped;
   hello?: RateResult | Skipped;
+  /** The same hello-world with the gateway's security headers. */
+  helloSecure?: RateResult | Skipped;
   enumerationLogin?: EnumerationResult | Skipped;
   enumerationForgot?: EnumerationResult | Skipped;
   footprint?: FootprintResult | Skipped;

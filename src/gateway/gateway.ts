@@ -1,5 +1,4 @@
 import cookie from "@fastify/cookie";
-import helmet from "helmet";
 import Fastify, { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
 import type { Platform } from "../runtime/platform.ts";
@@ -15,6 +14,7 @@ import { invoiceRoutes } from "./routes/invoices.ts";
 import { scoreRoutes } from "./routes/score.ts";
 import { operationsRoutes } from "./routes/operations.ts";
 import { ProfileCache } from "./profiles.ts";
+import { addSecurityHeaders } from "./security-headers.ts";
 import { SessionResolver } from "./sessions.ts";
 import { FlowRecorder } from "./flow-recorder.ts";
 import { LiveEvents } from "./live-events.ts";
@@ -86,28 +86,7 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
     span?.end(reply.statusCode >= 500 ? { error: `HTTP ${reply.statusCode}` } : undefined);
     done();
   });
-  // Built once: @fastify/helmet builds helmet's middleware (and parses the CSP) per request,
-  // which the GET /me profile showed as a tenth of the gateway's time.
-  const securityHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        // ASVS 3.4.3: object-src 'none' (helmet's default) and base-uri 'none'.
-        baseUri: ["'none'"],
-      },
-    },
-  });
-  app.addHook("onRequest", (request, reply, done) => {
-    // helmet ≥ 8.1 sets the headers synchronously and throws rather than passing errors on.
-    securityHeaders(request.raw, reply.raw, () => undefined);
-    done();
-  });
+  addSecurityHeaders(app);
   // API answers carry tokens and personal data: no cache may keep them.
   app.addHook("onSend", async (request, reply) => {
     if (request.url.startsWith("/api/") && !reply.hasHeader("cache-control")) {
