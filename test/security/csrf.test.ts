@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdmin } from "../../src/contracts/accounts/index.ts";
-import type { ServiceName } from "../../src/platform/config.ts";
 import { unique } from "../support/index.ts";
 import type { Stack, StackKind } from "../e2e/stack.ts";
 import { Client, stackKinds, startStack, until } from "../e2e/stack.ts";
-import { json, raw, snapshot, strongPassword } from "./support.ts";
+import { serviceSchemas, json, raw, snapshot, strongPassword } from "./support.ts";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -277,16 +276,7 @@ describe.each(stackKinds())("CSRF and safe methods (%s)", { timeout: 300_000 }, 
   it("no GET or HEAD request changes any service's data", { timeout: 300_000 }, async () => {
     const session = await signIn();
     const { platform } = stack;
-    const services: ServiceName[] = [
-      "accounts",
-      "activation",
-      "login",
-      "lockout",
-      "password",
-      "mailer",
-      "invoicing",
-      "scoring",
-    ];
+    const services = serviceSchemas;
     // Messaging bookkeeping changes with every request-reply; last_seen_at is the idle clock.
     const skip = {
       tables: ["outbox", "outbox_lease", "inbox", "schema_migrations"],

@@ -2,10 +2,14 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import { expect } from "vitest";
 import type { ServiceName } from "../../src/platform/config.ts";
+import { serviceNames } from "../../src/platform/config.ts";
 import type { Platform } from "../../src/runtime/platform.ts";
 import { unique } from "../support/index.ts";
 import type { Answer, Stack } from "../e2e/stack.ts";
 import { Client, mailTo, tokenFrom, until } from "../e2e/stack.ts";
+
+/** The services that own a schema on every stack (the gateway has one only as a command outbox). */
+export const serviceSchemas: readonly ServiceName[] = serviceNames.filter((s) => s !== "gateway");
 
 /** Every code of the error catalog (docs/errors.md), the only codes a client may see. */
 export const catalogCodes: ReadonlySet<string> = new Set(

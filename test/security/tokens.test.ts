@@ -4,7 +4,7 @@ import { newToken } from "../../src/platform/ids.ts";
 import { hashToken } from "../../src/platform/secrets.ts";
 import type { Stack, StackKind } from "../e2e/stack.ts";
 import { Client, mailTo, stackKinds, startStack, tokenFrom, until } from "../e2e/stack.ts";
-import { activeUser, newEmail, strongPassword, patiently } from "./support.ts";
+import { serviceSchemas, activeUser, newEmail, strongPassword, patiently } from "./support.ts";
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -134,16 +134,7 @@ describe.each(stackKinds())("tokens (%s)", { timeout: 300_000 }, (kind: StackKin
     const { platform } = stack;
     // The mailer's `mailbox` is the embedded SMTP catcher's inbox, i.e. the user's mailbox: a
     // delivered link is supposed to be there. Everything else must not hold a token.
-    const services: ServiceName[] = [
-      "accounts",
-      "activation",
-      "login",
-      "lockout",
-      "password",
-      "mailer",
-      "invoicing",
-      "scoring",
-    ];
+    const services = serviceSchemas;
     for (const service of services) {
       const db = await platform.databases.forService(service);
       const schema = platform.schemaOf(service);
