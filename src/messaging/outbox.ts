@@ -128,8 +128,11 @@ export class OutboxRelay {
     await transport.publish(
       rows.map((r) => ({ topic: r.topic, key: r.key, envelope: r.envelope, headers: r.headers })),
     );
-    const last = rows[rows.length - 1]?.seq ?? 0;
-    await db.query(`delete from ${this.s}.outbox where seq <= $1`, [last]);
+    // Exactly the rows published: a transaction that took a lower seq and committed after the
+    // select (PostgreSQL runs them concurrently) must stay for the next batch, not be deleted.
+    await db.query(`delete from ${this.s}.outbox where seq = any($1::text::bigint[])`, [
+      `{${rows.map((r) => r.seq).join(",")}}`,
+    ]);
     metrics.relayed.inc({ service }, rows.length);
     return rows.length;
   }

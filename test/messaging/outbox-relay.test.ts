@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { openPostgres } from "../../src/db/database.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { defineContract } from "../../src/messaging/contracts.ts";
+import { createEnvelope } from "../../src/messaging/envelope.ts";
+import { addToOutbox, messagingMigrations, OutboxRelay } from "../../src/messaging/outbox.ts";
+import type { OutgoingMessage, Transport } from "../../src/messaging/transport.ts";
+import { Metrics } from "../../src/platform/metrics.ts";
+import { postgresUrl, testLogger, unique } from "../support/index.ts";
+
+const item = defineContract({
+  type: "relay-test.item",
+  kind: "event",
+  schema: z.object({ n: z.number().int() }),
+  description: "outbox relay test message",
+});
+
+const message = (topic: string, n: number): OutgoingMessage => ({
+  topic,
+  key: "k",
+  envelope: createEnvelope({ type: item.type, key: "k", payload: { n }, source: "test" }),
+});
+
+/**
+ * On PostgreSQL transactions commit concurrently, so a transaction can take a lower outbox seq
+ * and commit after the relay has read the rows above it. Such a row must be published by the
+ * next batch, never deleted with the batch it was not in. (PGlite has one connection: no such
+ * interleaving, so this runs on PostgreSQL only.)
+ */
+describe.skipIf(!postgresUrl)("outbox relay on PostgreSQL", () => {
+  it("deletes only what it published: a lower seq committed after the read is published next", async () => {
+    const db = openPostgres(postgresUrl!, { max: 4 });
+    const schema = unique("relay");
+    try {
+      await migrate(db, schema, messagingMigrations, "messaging");
+      const topic = unique("t");
+      // A transaction takes seq 1 and stays open; a second one takes seq 2 and commits.
+      let commitLate!: () => void;
+      const late = db.transaction(async (tx) => {
+        await addToOutbox(tx, schema, [message(topic, 1)]);
+        await new Promise<void>((resolve) => (commitLate = resolve));
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      await db.transaction((tx) => addToOutbox(tx, schema, [message(topic, 2)]));
+
+      const published: number[] = [];
+      // The log (a stand-in: this tests the relay): the late transaction commits while the
+      // relay publishes, i.e. between its read and its delete.
+      const transport = {
+        publish: async (messages: readonly OutgoingMessage[]) => {
+          published.push(...messages.map((m) => (m.envelope.payload as { n: number }).n));
+          commitLate();
+          await late;
+        },
+      } as unknown as Transport;
+      const relay = new OutboxRelay({
+        db,
+        schema,
+        service: "test",
+        transport,
+        log: testLogger(),
+        metrics: new Metrics(),
+        pollMs: 10_000,
+      });
+      expect(await relay.relayOnce()).toBe(1);
+      expect(published).toEqual([2]);
+      expect(await relay.relayOnce()).toBe(1);
+      expect(published).toEqual([2, 1]);
+      const left = await db.query<{ n: number }>(`select count(*)::int as n from "${schema}".outbox`);
+      expect(left[0]?.n).toBe(0);
+    } finally {
+      await db.query(`drop schema if exists "${schema}" cascade`);
+      await db.close();
+    }
+  });
+});
