@@ -61,6 +61,7 @@ export function openPostgres(
     onnotice: () => {},
     connect_timeout: 5,
     idle_timeout: 30,
+    backoff: reconnectDelaySeconds,
     connection: { application_name: options.applicationName ?? "ledgerline" },
     types: {
       // int8 as a JS number: counters and offsets stay far below 2^53.
@@ -91,6 +92,16 @@ export function openPostgres(
     },
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+/**
+ * Seconds a pooled connection waits before reconnecting after the database went away: doubling
+ * from 50 ms, jittered, capped at 1 s. postgres.js's default grows 3^n/100 s up to 20 s on a
+ * failure count shared by the whole pool, so ten connections failing through a 10 s outage left
+ * queries queued for up to 20 s after the database was back.
+ */
+export function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2);
 }
 
 /** Quotes an SQL identifier (schema and table names built from configuration or tests). */

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Database, Executor } from "../db/database.ts";
+import { isDatabaseUnavailable } from "../db/database.ts";
 import type { Config } from "../platform/config.ts";
 import type { AppError } from "../platform/errors.ts";
 import { canRetry } from "../platform/errors.ts";
@@ -38,6 +39,8 @@ export const reject = (error: AppError): Rejection => new Rejection(error);
 export class ServiceContext {
   private readonly subscriptions: Subscription[] = [];
   private readonly abort = new AbortController();
+  /** Event consumers holding a message they could not apply because the database was unreachable. */
+  private readonly waitingOnDatabase = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -102,14 +105,30 @@ export class ServiceContext {
     return this.subscribe(consumer, [...new Set(list.map((c) => c.topic))], async (envelope) => {
       if (!types.has(envelope.type)) return;
       let emitted = false;
-      await handleOnce(this.db, this.schema, consumer, envelope.id, async (raw) => {
-        const { tx, flush, count } = this.wrap(raw);
-        await handler(envelope, tx);
-        emitted = count() > 0;
-        await flush();
-      });
+      try {
+        await handleOnce(this.db, this.schema, consumer, envelope.id, async (raw) => {
+          const { tx, flush, count } = this.wrap(raw);
+          await handler(envelope, tx);
+          emitted = count() > 0;
+          await flush();
+        });
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) this.waitingOnDatabase.add(consumer);
+        throw error;
+      }
+      this.waitingOnDatabase.delete(consumer);
       if (emitted) this.relay.kick();
     });
+  }
+
+  /**
+   * Whether the view an event handler (`on(…, name, …)`) keeps is known to be behind: it holds a
+   * message it could not apply because the database was unreachable, and has not applied it
+   * since. A command that judges by that view should answer UNAVAILABLE rather than judge by
+   * stale data. It knows only this instance's handler, which holds some of the partitions.
+   */
+  isBehind(name: string): boolean {
+    return this.waitingOnDatabase.has(`${this.name}.${name}`);
   }
 
   /**

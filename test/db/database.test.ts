@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
-import { openPglite, openPostgres } from "../../src/db/database.ts";
+import {
+  isDatabaseUnavailable,
+  openPglite,
+  openPostgres,
+  reconnectDelaySeconds,
+} from "../../src/db/database.ts";
 import type { Migration } from "../../src/db/migrate.ts";
 import { migrate } from "../../src/db/migrate.ts";
+import { CuttableProxy } from "../support/cuttable-proxy.ts";
 import { announceSkip, postgresUrl, unique } from "../support/index.ts";
 
 const migrations: Migration[] = [
@@ -82,9 +88,52 @@ function describeDatabase(name: string, open: () => Promise<Database>): void {
 
 describeDatabase("PGlite (in memory)", () => openPglite());
 
+describe("database: reconnect delay", () => {
+  it("doubles from 50 ms with jitter and never waits more than a second", () => {
+    for (let failures = 0; failures < 40; failures++) {
+      const delay = reconnectDelaySeconds(failures);
+      const ceiling = Math.min(0.05 * 2 ** failures, 1);
+      expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(delay).toBeLessThanOrEqual(ceiling);
+    }
+  });
+});
+
 if (postgresUrl) {
   const url = postgresUrl;
   describeDatabase("PostgreSQL", async () => openPostgres(url));
+
+  describe("database: PostgreSQL outage", () => {
+    it("fails queries fast while the server refuses connections, and answers once it is back", async () => {
+      const [, host, port] = /@([^:/]+):(\d+)\//.exec(url) ?? [];
+      const proxy = new CuttableProxy(host ?? "127.0.0.1", Number(port ?? 5432));
+      await proxy.start();
+      const db = openPostgres(url.replace(/@[^:/]+:\d+\//, `@127.0.0.1:${proxy.port}/`), { max: 4 });
+      try {
+        await Promise.all([1, 2, 3, 4].map(() => db.query("select pg_sleep(0.01)")));
+        await proxy.cut("refuse");
+        // Each refused connection adds to the pool's shared failure count, which sets how long
+        // the next connection waits before it tries: with postgres.js's default (3^n/100 s, up to
+        // 20 s) a query asked for ten failures in waits 10-20 s before it can fail or succeed.
+        const slowest: number[] = [];
+        for (let i = 0; i < 15; i++) {
+          const started = Date.now();
+          const error = await db.query("select 1").then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(isDatabaseUnavailable(error), String(error)).toBe(true);
+          slowest.push(Date.now() - started);
+        }
+        expect(Math.max(...slowest), `waits: ${slowest.join(", ")} ms`).toBeLessThan(3_000);
+        await proxy.restore();
+        expect(await db.query<{ one: number }>("select 1 as one")).toEqual([{ one: 1 }]);
+      } finally {
+        await db.close();
+        await proxy.stop();
+      }
+    }, 60_000);
+  });
 } else {
   announceSkip(
     "PostgreSQL suites",

@@ -152,7 +152,7 @@ export class KafkaSubscription implements Subscription {
     const { signal } = this.abort;
     for (let failures = 0; ; failures++) {
       try {
-        await this.options.handler(delivery);
+        await this.keepingSession(heartbeat, () => this.options.handler(delivery));
         return;
       } catch (error) {
         this.log.warn(
@@ -162,6 +162,21 @@ export class KafkaSubscription implements Subscription {
       }
       await this.backoff(Math.min(200 * 2 ** failures, 5_000), heartbeat);
       if (signal.aborted) throw new SubscriptionStopping();
+    }
+  }
+
+  /**
+   * Runs a handler while heartbeating: KafkaJS heartbeats only between messages, so a handler
+   * slower than the session timeout (a database reconnecting, a slow render) would otherwise get
+   * the member evicted and its partitions moved mid-message. A heartbeat that fails (the group
+   * is rebalancing) is left to the runner, which sees it again after the handler returns.
+   */
+  private async keepingSession<T>(heartbeat: () => Promise<void>, run: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void heartbeat().catch(() => undefined), this.timings.heartbeatInterval);
+    try {
+      return await run();
+    } finally {
+      clearInterval(timer);
     }
   }
 

@@ -1,7 +1,9 @@
 import { accountErrors } from "../../../contracts/errors.ts";
 import type { login } from "../../../contracts/login/index.ts";
 import { accountLocked, loginFailed, loginSucceeded } from "../../../contracts/login/index.ts";
+import { platformErrors } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids.ts";
+import { CREDENTIALS_VIEW } from "../handlers/on-credentials-changed.ts";
 import type { z } from "zod";
 import type { Envelope } from "../../../messaging/envelope.ts";
 import type { Rejection, ServiceContext, Tx } from "../../../runtime/service-context.ts";
@@ -21,6 +23,8 @@ export interface Checked {
   readonly locked: { retryAfterSeconds: number } | undefined;
   readonly user: Credentials | undefined;
   readonly passwordMatches: boolean;
+  /** The credentials view is behind (its handler is waiting for the database): do not judge. */
+  readonly viewBehind?: boolean;
 }
 
 export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy: LockoutPolicy) {
@@ -36,6 +40,11 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
    */
   async function prepare(payload: Request): Promise<Checked> {
     const attempts = await repo.attempts(ctx.db, payload.email);
+    if (ctx.isBehind(CREDENTIALS_VIEW)) {
+      // After a database outage the credentials of a user who signed up or changed a password
+      // meanwhile may not be here yet: judging now would count a right password as a failure.
+      return { attempts, locked: undefined, user: undefined, passwordMatches: false, viewBehind: true };
+    }
     const status = lockStatus(attempts, new Date(), policy);
     const user = await repo.credentialsByEmail(ctx.db, payload.email);
     if (status.locked) return { attempts, locked: status, user, passwordMatches: false };
@@ -66,6 +75,7 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
       );
     };
 
+    if (checked.viewBehind) return reject(platformErrors.UNAVAILABLE({ headers: { "Retry-After": "1" } }));
     if (checked.locked) {
       await fail("locked");
       return reject(

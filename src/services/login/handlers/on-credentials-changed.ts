@@ -4,9 +4,12 @@ import type { ServiceContext } from "../../../runtime/service-context.ts";
 import type { LoginRepository } from "../db/repository.ts";
 import { revokeAndAnnounce } from "../commands/sessions.ts";
 
+/** The handler's name: the login command asks whether it is behind (`ctx.isBehind`). */
+export const CREDENTIALS_VIEW = "on-credentials-changed";
+
 /** Keeps login's credentials view in step with accounts, and ends sessions the change revokes. */
 export function onCredentialsChanged(ctx: ServiceContext, repo: LoginRepository) {
-  return ctx.on(credentialsChanged, "on-credentials-changed", async (envelope, tx) => {
+  return ctx.on(credentialsChanged, CREDENTIALS_VIEW, async (envelope, tx) => {
     const c = envelope.payload as z.infer<typeof credentialsChanged.schema>;
     const applied = await repo.upsertCredentials(tx, {
       userId: c.userId,
