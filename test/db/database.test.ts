@@ -105,10 +105,8 @@ if (postgresUrl) {
 
   describe("database: PostgreSQL outage", () => {
     it("fails queries fast while the server refuses connections, and answers once it is back", async () => {
-      const [, host, port] = /@([^:/]+):(\d+)\//.exec(url) ?? [];
-      const proxy = new CuttableProxy(host ?? "127.0.0.1", Number(port ?? 5432));
-      await proxy.start();
-      const db = openPostgres(url.replace(/@[^:/]+:\d+\//, `@127.0.0.1:${proxy.port}/`), { max: 4 });
+      const proxy = await CuttableProxy.before(url);
+      const db = openPostgres(proxy.through(url), { max: 4 });
       try {
         await Promise.all([1, 2, 3, 4].map(() => db.query("select pg_sleep(0.01)")));
         await proxy.cut("refuse");

@@ -24,15 +24,12 @@ describe.skipIf(!distributed)("database outage: login's PostgreSQL unreachable f
 
   beforeAll(async () => {
     // login's connections go through the proxy; the other services connect directly.
-    const [, host, port] = /@([^:/]+):(\d+)\//.exec(postgresUrl!) ?? [];
-    proxy = new CuttableProxy(host ?? "127.0.0.1", Number(port ?? 5432));
-    await proxy.start();
+    proxy = await CuttableProxy.before(postgresUrl!);
     deployment = await deploy({
       name: "database-outage",
       instances: { gateway: 1, accounts: 1, activation: 1, mailer: 1, login: 1 },
       env: { REQUEST_TIMEOUT_MS: "5000" },
-      databaseUrlFor: (service, url) =>
-        service === "login" ? url.replace(/@[^:/]+:\d+\//, `@127.0.0.1:${proxy.port}/`) : url,
+      databaseUrlFor: (service, url) => (service === "login" ? proxy.through(url) : url),
     });
     gateway = deployment.gateways[0]!;
   }, 240_000);

@@ -18,8 +18,24 @@ export class CuttableProxy {
     private readonly targetPort: number,
   ) {}
 
+  /** A started proxy in front of the server a PostgreSQL URL names. */
+  static async before(databaseUrl: string): Promise<CuttableProxy> {
+    const { hostname, port } = new URL(databaseUrl);
+    const proxy = new CuttableProxy(hostname || "127.0.0.1", Number(port || 5432));
+    await proxy.start();
+    return proxy;
+  }
+
   async start(): Promise<void> {
     await this.listen(0);
+  }
+
+  /** The same PostgreSQL URL, connecting through this proxy. */
+  through(databaseUrl: string): string {
+    const url = new URL(databaseUrl);
+    url.hostname = "127.0.0.1";
+    url.port = String(this.port);
+    return url.toString();
   }
 
   async cut(mode: "reset" | "refuse" = "reset"): Promise<void> {

@@ -38,6 +38,7 @@ class CredentialsWritesDown extends DatabaseProvider {
 
 describe("login while its credentials view is behind", () => {
   const password = "a right password, early";
+  const email = `${unique("early")}@example.test`;
   let platform: Platform;
   let databases: CredentialsWritesDown;
 
@@ -60,7 +61,6 @@ describe("login while its credentials view is behind", () => {
       ip: "127.0.0.1",
       userAgent: "test",
     });
-  const email = `${unique("early")}@example.test`;
 
   it("answers UNAVAILABLE without judging or counting, then signs in once the view caught up", async () => {
     const ctx = platform.contexts.get("login")!;

@@ -39,12 +39,19 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
    * so the state read here cannot change before the transaction below.
    */
   async function prepare(payload: Request): Promise<Checked> {
-    const attempts = await repo.attempts(ctx.db, payload.email);
     if (ctx.isBehind(CREDENTIALS_VIEW)) {
       // After a database outage the credentials of a user who signed up or changed a password
       // meanwhile may not be here yet: judging now would count a right password as a failure.
-      return { attempts, locked: undefined, user: undefined, passwordMatches: false, viewBehind: true };
+      // The refusal reads and writes nothing, so the counters are not needed.
+      return {
+        attempts: cleanState,
+        locked: undefined,
+        user: undefined,
+        passwordMatches: false,
+        viewBehind: true,
+      };
     }
+    const attempts = await repo.attempts(ctx.db, payload.email);
     const status = lockStatus(attempts, new Date(), policy);
     const user = await repo.credentialsByEmail(ctx.db, payload.email);
     if (status.locked) return { attempts, locked: status, user, passwordMatches: false };
