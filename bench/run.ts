@@ -5,6 +5,7 @@
  *   npm run bench                 full run (< 10 min on 2 cores)
  *   npm run bench -- --quick      shorter runs, fewer samples, no Kafka login runs (< 2 min)
  *   options: --no-kafka  --no-profile  --profile (also in --quick)  --out <dir> (default docs)
+ *            --only embedded,kafka,footprint (the parts to run; the argon2 limit always runs)
  *
  * Every load targets 127.0.0.1 only and is bounded in count and time. The system under test
  * runs in child processes (bench/server.ts, bench/hello.ts, `node bin/ledgerline.js start`);
@@ -52,8 +53,18 @@ const { values: flags } = parseArgs({
     profile: { type: "boolean" },
     "no-profile": { type: "boolean", default: false },
     out: { type: "string", default: "docs" },
+    only: { type: "string" },
   },
 });
+const PARTS = ["embedded", "kafka", "footprint"] as const;
+const only = flags.only?.split(",").map((p) => p.trim());
+for (const part of only ?? []) {
+  if (!(PARTS as readonly string[]).includes(part)) {
+    console.error(`--only: unknown part "${part}"; parts: ${PARTS.join(", ")}`);
+    process.exit(2);
+  }
+}
+const runs = (part: (typeof PARTS)[number]): boolean => !only || only.includes(part);
 const quick = flags.quick ?? false;
 
 /** argon2id as configured by default (src/platform/config.ts): OWASP m=19456 KiB, t=2, p=1. */
@@ -109,7 +120,9 @@ const S = quick
       kafkaLogin: true,
       profileMs: 8_000,
     };
-const withKafka = !flags["no-kafka"];
+const withKafka = !flags["no-kafka"] && runs("kafka");
+const withEmbedded = runs("embedded");
+const withFootprint = runs("footprint");
 const withProfile = flags["no-profile"] ? false : (flags.profile ?? !quick);
 
 const tmp = mkdtempSync(join(os.tmpdir(), "ledgerline-bench-"));
@@ -136,33 +149,29 @@ const results: Results = {
 // ---- progress ---------------------------------------------------------------------------
 
 const plan: string[] = [];
-const step = (name: string): string => (plan.push(name), name);
+const step = (name: string, planned = true): string => (planned && plan.push(name), name);
+/** Step names; only those of the parts this run measures are in the plan (and numbered). */
 const STEPS = {
   limit: step("argon2 limit"),
-  embedded: step("embedded stack up"),
-  loginSat: step("login embedded @ saturation"),
-  loginHalf: step("login embedded @ half load"),
-  me: step("GET /me embedded"),
-  hello: step("bare Fastify hello-world"),
-  helloSecure: step("Fastify hello-world with the gateway's security headers"),
-  propagation: step("propagation embedded"),
-  rr: step("request-reply embedded"),
-  cost: step("cost per operation embedded"),
-  invoices: step("invoices embedded"),
-  enumeration: step("enumeration timing gap"),
-  ...(withProfile ? { profile: step("profile login, GET /me, invoices") } : {}),
-  ...(withKafka
-    ? {
-        kafka: step("kafka+postgres stack up"),
-        ...(S.kafkaLogin
-          ? { kLoginSat: step("login kafka @ saturation"), kLoginHalf: step("login kafka @ half load") }
-          : {}),
-        kPropagation: step("propagation kafka"),
-        kRr: step("request-reply kafka"),
-        kCost: step("cost per operation kafka"),
-      }
-    : {}),
-  footprint: step("footprint: ready time and RSS"),
+  embedded: step("embedded stack up", withEmbedded),
+  loginSat: step("login embedded @ saturation", withEmbedded),
+  loginHalf: step("login embedded @ half load", withEmbedded),
+  me: step("GET /me embedded", withEmbedded),
+  hello: step("bare Fastify hello-world", withEmbedded),
+  helloSecure: step("Fastify hello-world with the gateway's security headers", withEmbedded),
+  propagation: step("propagation embedded", withEmbedded),
+  rr: step("request-reply embedded", withEmbedded),
+  cost: step("cost per operation embedded", withEmbedded),
+  invoices: step("invoices embedded", withEmbedded),
+  enumeration: step("enumeration timing gap", withEmbedded),
+  profile: step("profile login, GET /me, invoices", withEmbedded && withProfile),
+  kafka: step("kafka+postgres stack up", withKafka),
+  kLoginSat: step("login kafka @ saturation", withKafka && S.kafkaLogin),
+  kLoginHalf: step("login kafka @ half load", withKafka && S.kafkaLogin),
+  kPropagation: step("propagation kafka", withKafka),
+  kRr: step("request-reply kafka", withKafka),
+  kCost: step("cost per operation kafka", withKafka),
+  footprint: step("footprint: ready time and RSS", withFootprint),
 };
 
 function progress(name: string, text: string): void {
@@ -496,6 +505,45 @@ async function cost(stack: Stack, emails: readonly string[], token: string | und
             if (answer.status !== 200) throw new Error(`GET /me answered ${answer.status}`);
           }
         });
+      }
+      if (token) {
+        // The whole pipeline of one invoice at a time: the command, the render worker, the
+        // event to the page, and what scoring does with it (the settle counts it in).
+        const generated = new Map<string, () => void>();
+        const early = new Set<string>();
+        const stream = await openEventStream(stack.url, token, (event) => {
+          if (event.event !== "invoice.generated") return;
+          const id = String(event.data.invoiceId);
+          const done = generated.get(id);
+          if (done) done();
+          else early.add(id);
+        });
+        const invoicesCounted = 10;
+        try {
+          await measure("invoice (POST → invoice.generated)", invoicesCounted, async () => {
+            for (let i = 0; i < invoicesCounted; i++) {
+              const answer = await client.send({
+                method: "POST",
+                path: "/api/v1/invoices",
+                headers: { authorization: `Bearer ${token}` },
+                body: invoiceBody,
+              });
+              if (answer.status !== 202) throw new Error(`POST /invoices answered ${answer.status}`);
+              const id = String((JSON.parse(answer.body) as { id: string }).id);
+              if (early.delete(id)) continue;
+              await new Promise<void>((done, fail) => {
+                const timer = setTimeout(
+                  () => fail(new Error(`invoice ${id} not generated in 30 s`)),
+                  30_000,
+                );
+                generated.set(id, () => (clearTimeout(timer), done()));
+              });
+            }
+            await sleep(300);
+          });
+        } finally {
+          stream.close();
+        }
       }
     } finally {
       client.close();
@@ -1073,15 +1121,18 @@ async function main(): Promise<void> {
     (x) =>
       `${fmt(x.perSecond)} verifications/s on ${x.concurrency} threads; one hash ${fmt(x.oneHash.p50)} ms`,
   );
-  await embeddedRuns();
+  if (withEmbedded) await embeddedRuns();
+  else results.embedded = { skipped: `--only ${flags.only}` };
   if (withKafka) await kafkaRuns();
-  else results.kafka = { skipped: "--no-kafka" };
-  results.footprint = await scenario(
-    STEPS.footprint,
-    footprint,
-    (x) =>
-      `ready in ${fmt(x.readyMs / 1000)} s (warm); RSS idle ${fmt(x.idleRssMiB)} MiB, under load ${fmt(x.loadRssMiB)} MiB; PGlite alone ${fmt(x.pgliteAloneMiB)} MiB`,
-  );
+  else results.kafka = { skipped: flags["no-kafka"] ? "--no-kafka" : `--only ${flags.only}` };
+  results.footprint = withFootprint
+    ? await scenario(
+        STEPS.footprint,
+        footprint,
+        (x) =>
+          `ready in ${fmt(x.readyMs / 1000)} s (warm); RSS idle ${fmt(x.idleRssMiB)} MiB, under load ${fmt(x.loadRssMiB)} MiB; PGlite alone ${fmt(x.pgliteAloneMiB)} MiB`,
+      )
+    : { skipped: `--only ${flags.only}` };
   results.loadEnd = loadAverage();
   results.durationS = (performance.now() - began) / 1000;
   const outDir = resolve(root, flags.out ?? "docs");

@@ -86,6 +86,12 @@ export const envSchema = z.object({
    * every empty fetch this long, so there it is latency per hop traded against idle CPU.
    */
   KAFKA_FETCH_WAIT_MS: int(1, 10_000).default(20),
+  /**
+   * Partitions one Kafka consumer hands to its handler at once (order stays per partition).
+   * Unset: LOG_PARTITIONS, so one member works all its partitions at once, as the embedded log's
+   * partition readers do; 1 serialises a member's partitions.
+   */
+  KAFKA_PARTITIONS_CONCURRENTLY: optional(int(1, 256)),
 
   /**
    * Key that seals secrets carried in messages (passwords in commands, links in emails):

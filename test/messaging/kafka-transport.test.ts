@@ -161,4 +161,47 @@ describe.skipIf(!kafkaBrokers)("KafkaTransport", () => {
     expect(await transport.read(topic, { limit: 6 })).toHaveLength(6);
     expect((await transport.read(topic, { fromTimestamp: since })).map(seqOf).sort()).toEqual([6, 7]);
   });
+
+  it("works a member's partitions at the same time when asked to, in order within each", async () => {
+    const concurrent = new KafkaTransport({
+      brokers: (kafkaBrokers ?? "").split(","),
+      clientId: unique("kafka-concurrent"),
+      log: testLogger(),
+      partitionsConsumedConcurrently: 4,
+    });
+    await concurrent.start();
+    const topic = unique("concurrent");
+    await concurrent.ensureTopics([topic]);
+    const keys = Array.from({ length: 12 }, (_, i) => `key-${i}`);
+    const inFlight = new Set<number>();
+    let overlapped = false;
+    const seen: Delivery[] = [];
+    const sub = await concurrent.subscribe({
+      groupId: unique("g"),
+      topics: [topic],
+      handler: async (d) => {
+        // Each message holds its partition until another partition's message runs alongside
+        // it (or 3 s pass): one partition at a time would never overlap.
+        inFlight.add(d.partition);
+        if (inFlight.size > 1) overlapped = true;
+        const until = Date.now() + 3_000;
+        while (!overlapped && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+        seen.push(d);
+        inFlight.delete(d.partition);
+      },
+    });
+    try {
+      await sub.ready;
+      await concurrent.publish(keys.flatMap((key) => [0, 1].map((i) => message(topic, key, i))));
+      await waitFor("every message", () => seen.length === keys.length * 2, 30_000);
+      expect(new Set(seen.map((d) => d.partition)).size).toBeGreaterThan(1);
+      expect(overlapped).toBe(true);
+      for (const key of keys) {
+        expect(seen.filter((d) => d.key === key).map(seqOf)).toEqual([0, 1]);
+      }
+    } finally {
+      await sub.stop();
+      await concurrent.stop();
+    }
+  }, 60_000);
 });
