@@ -71,6 +71,7 @@ export class OutboxRelay {
   private kicked = false;
   /** Until when (performance.now()) the lease is surely still ours without renewing it. */
   private leaseSureUntil = 0;
+  private readonly batchSize: number;
 
   constructor(
     private readonly options: {
@@ -92,6 +93,7 @@ export class OutboxRelay {
   ) {
     this.s = ident(options.schema);
     this.holder = options.holder ?? newId();
+    this.batchSize = options.batchSize ?? 500;
   }
 
   start(): void {
@@ -119,7 +121,7 @@ export class OutboxRelay {
     if (!(await this.takeLease())) return 0;
     const rows = await db.query<{ seq: number; topic: string; key: string; envelope: never; headers: never }>(
       `select seq, topic, key, envelope, headers from ${this.s}.outbox order by seq limit $1`,
-      [this.options.batchSize ?? 500],
+      [this.batchSize],
     );
     if (rows.length === 0) {
       metrics.outboxBacklog.set({ service }, 0);
@@ -171,7 +173,10 @@ export class OutboxRelay {
         await sleep(Math.min(100 * 2 ** failures, 5_000), signal);
         continue;
       }
-      if (published > 0 || this.kicked) continue;
+      // A batch shorter than the limit took every row committed before its select; rows this
+      // process commits after it kick the relay, rows of other processes wait for the poll. So
+      // only a full batch or a kick is worth selecting again at once.
+      if (published >= this.batchSize || this.kicked) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, this.options.pollMs);
         function done(): void {

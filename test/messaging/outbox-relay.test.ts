@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { openPostgres } from "../../src/db/database.ts";
+import type { Database } from "../../src/db/database.ts";
+import { openPglite, openPostgres } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { defineContract } from "../../src/messaging/contracts.ts";
 import { createEnvelope } from "../../src/messaging/envelope.ts";
 import { addToOutbox, messagingMigrations, OutboxRelay } from "../../src/messaging/outbox.ts";
 import type { OutgoingMessage, Transport } from "../../src/messaging/transport.ts";
 import { Metrics } from "../../src/platform/metrics.ts";
-import { postgresUrl, testLogger, unique } from "../support/index.ts";
+import { postgresUrl, testLogger, unique, waitFor } from "../support/index.ts";
 
 const item = defineContract({
   type: "relay-test.item",
@@ -72,6 +73,66 @@ describe.skipIf(!postgresUrl)("outbox relay on PostgreSQL", () => {
     } finally {
       await db.query(`drop schema if exists "${schema}" cascade`);
       await db.close();
+    }
+  });
+});
+
+describe("outbox relay: when it looks", () => {
+  it("publishes a kicked commit at once and does not select again after a short batch", async () => {
+    const inner = await openPglite();
+    let selects = 0;
+    const db: Database = {
+      ...inner,
+      query: (text, params) => {
+        if (/^select seq/.test(text)) selects++;
+        return inner.query(text, params);
+      },
+    };
+    const schema = unique("relay");
+    const published: number[] = [];
+    const transport = {
+      publish: async (messages: readonly OutgoingMessage[]) =>
+        void published.push(...messages.map((m) => (m.envelope.payload as { n: number }).n)),
+    } as unknown as Transport;
+    const relay = new OutboxRelay({
+      db,
+      schema,
+      service: "test",
+      transport,
+      log: testLogger(),
+      metrics: new Metrics(),
+      pollMs: 60_000,
+      batchSize: 2,
+    });
+    try {
+      await migrate(inner, schema, messagingMigrations, "messaging");
+      relay.start();
+      await waitFor("the first, empty look", () => selects === 1, 5_000);
+
+      const topic = unique("t");
+      await inner.transaction((tx) => addToOutbox(tx, schema, [message(topic, 1)]));
+      relay.kick();
+      await waitFor("the kicked row", () => published.length === 1, 5_000);
+      // One select found the row; a batch shorter than the limit is not followed by another.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(selects).toBe(2);
+
+      // A full batch may have left rows behind: the relay looks again at once.
+      await inner.transaction((tx) =>
+        addToOutbox(
+          tx,
+          schema,
+          [2, 3, 4].map((n) => message(topic, n)),
+        ),
+      );
+      relay.kick();
+      await waitFor("a full batch and the rest", () => published.length === 4, 5_000);
+      expect(published).toEqual([1, 2, 3, 4]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(selects).toBe(4);
+    } finally {
+      await relay.stop();
+      await inner.close();
     }
   });
 });
