@@ -51,9 +51,8 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
         viewBehind: true,
       };
     }
-    const attempts = await repo.attempts(ctx.db, payload.email);
+    const { attempts, user } = await repo.attemptsAndCredentials(ctx.db, payload.email);
     const status = lockStatus(attempts, new Date(), policy);
-    const user = await repo.credentialsByEmail(ctx.db, payload.email);
     if (status.locked) return { attempts, locked: status, user, passwordMatches: false };
     const password = ctx.sealer.unseal(payload.password);
     verifications.inc();

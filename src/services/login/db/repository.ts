@@ -69,6 +69,57 @@ export class LoginRepository {
     return rows.length === 1;
   }
 
+  /** An email's attempt counters and credentials, in one statement (what a login reads first). */
+  async attemptsAndCredentials(
+    db: Executor,
+    email: string,
+  ): Promise<{ attempts: AttemptState; user: Credentials | undefined }> {
+    const rows = await db.query<{
+      failures: number | null;
+      lock_count: number | null;
+      locked_until: Date | null;
+      permanent: boolean | null;
+      userId: string | null;
+      email: string;
+      role: Credentials["role"];
+      status: Credentials["status"];
+      fullName: string | null;
+      passwordHash: string;
+      version: number;
+    }>(
+      `select a.failures, a.lock_count, a.locked_until, a.permanent,
+              c.user_id as "userId", c.email, c.role, c.status, c.full_name as "fullName",
+              c.password_hash as "passwordHash", c.version
+         from (select $1::text as email) k
+         left join ${this.s}.attempts a on a.email = k.email
+         left join ${this.s}.credentials c on c.email = k.email`,
+      [email],
+    );
+    const row = rows[0];
+    const attempts: AttemptState =
+      row?.failures == null
+        ? cleanState
+        : {
+            failures: row.failures,
+            lockCount: row.lock_count ?? 0,
+            lockedUntil: row.locked_until,
+            permanent: row.permanent ?? false,
+          };
+    const user: Credentials | undefined =
+      row?.userId == null
+        ? undefined
+        : {
+            userId: row.userId,
+            email: row.email,
+            role: row.role,
+            status: row.status,
+            fullName: row.fullName,
+            passwordHash: row.passwordHash,
+            version: row.version,
+          };
+    return { attempts, user };
+  }
+
   async attempts(db: Executor, email: string): Promise<AttemptState> {
     const rows = await db.query<{
       failures: number;
