@@ -44,6 +44,8 @@ import type {
 import { isSkipped } from "./lib/results.ts";
 import { openEventStream } from "./lib/sse.ts";
 import { fmt, median, pct, summarize } from "./lib/stats.ts";
+import { computeTotals } from "../src/services/invoicing/domain/money.ts";
+import { renderInvoicePdf } from "../src/services/invoicing/pdf/render-invoice.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: flags } = parseArgs({
@@ -573,6 +575,36 @@ const invoiceBody = {
 };
 
 /**
+ * CPU of rendering the bench's invoice to PDF with nothing else going on (pdfkit, as the render
+ * worker calls it, in this process): the share of an invoice's cost a render thread could take.
+ */
+async function renderCpuMs(): Promise<number> {
+  const basisPoints = invoiceBody.taxRatePercent * 100;
+  const totals = computeTotals(invoiceBody.items, basisPoints);
+  const document = {
+    number: "2026-000001",
+    issueDate: "2026-12-01",
+    dueDate: null,
+    currency: invoiceBody.currency,
+    taxBasisPoints: basisPoints,
+    customer: invoiceBody.customer,
+    items: invoiceBody.items.map((item, i) => ({ ...item, amountCents: totals.lines[i] ?? 0 })),
+    subtotalCents: totals.subtotalCents,
+    taxCents: totals.taxCents,
+    totalCents: totals.totalCents,
+  };
+  const seller = { fullName: "Bench Seller", email: "seller@bench.test", address: "1 Bench Road" };
+  const runs: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < 50; i++) await renderInvoicePdf(document, seller);
+    const c = process.cpuUsage(c0);
+    if (round > 0) runs.push((c.user + c.system) / 1000 / 50);
+  }
+  return median(runs);
+}
+
+/**
  * Invoices through the whole pipeline: each of `invoiceConnections` workers posts an invoice and
  * waits for its `invoice.generated` on the user's event stream before posting the next, so the
  * figure is end-to-end throughput with a bounded number in flight (no unbounded backlog).
@@ -647,6 +679,7 @@ async function invoices(
       users: users.length,
       connections: S.invoiceConnections,
       windowMs: last - first,
+      renderCpuMs: await renderCpuMs(),
     };
   } finally {
     client.close();

@@ -75,6 +75,8 @@ export interface InvoiceResult {
   readonly users: number;
   readonly connections: number;
   readonly windowMs: number;
+  /** CPU ms of rendering this invoice's PDF alone (pdfkit, in the harness process), median of runs. */
+  readonly renderCpuMs?: number;
 }
 
 export interface EnumerationResult {
