@@ -79,22 +79,22 @@ const S = quick
       hashSamples: 8,
       limitMs: 3_000,
       loginConnections: 16,
-      loginWarmupMs: 1_000,
-      loginMs: 5_000,
+      loginWarmupMs: 500,
+      loginMs: 4_000,
       meTokens: 16,
       meConcurrency: [4, 32],
-      meSeconds: 3,
+      meSeconds: 2,
       propagation: 20,
       requestReply: 60,
       invoiceUsers: 8,
       invoiceConnections: 8,
-      invoiceMs: 4_000,
-      idleMs: 2_000,
+      invoiceMs: 3_000,
+      idleMs: 1_500,
       enumeration: 12,
       forgot: 20,
       gapMs: 30,
       settleMs: 2_000,
-      footprintLoadS: 3,
+      footprintLoadS: 2,
       kafkaLogin: false,
       profileMs: 5_000,
     }
@@ -1036,7 +1036,7 @@ async function embeddedRuns(): Promise<void> {
     );
     results.enumerationLogin = isSkipped(gap) ? gap : gap.login;
     results.enumerationForgot = isSkipped(gap) ? gap : gap.forgot;
-    if (STEPS.profile) {
+    if (withProfile) {
       await scenario(
         STEPS.profile,
         () => profile(stack, emails, tokens),
@@ -1066,7 +1066,7 @@ async function kafkaRuns(): Promise<void> {
       STEPS.kRr,
       STEPS.kCost,
     ]) {
-      if (name) progress(name, `skipped: ${reason}`);
+      if (plan.includes(name)) progress(name, `skipped: ${reason}`);
     }
   };
   try {
@@ -1103,7 +1103,7 @@ async function kafkaRuns(): Promise<void> {
     };
     results.kafka = r;
     try {
-      if (STEPS.kLoginSat && STEPS.kLoginHalf) {
+      if (S.kafkaLogin) {
         r.loginSaturation = await scenario(
           STEPS.kLoginSat,
           () => loginSaturation(stack, users.emails),
