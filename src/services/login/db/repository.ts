@@ -24,6 +24,28 @@ export interface SessionRow {
   userAgent: string;
 }
 
+const CREDENTIALS_COLUMNS = `user_id as "userId", email, role, status, full_name as "fullName",
+  password_hash as "passwordHash", version`;
+const ATTEMPT_COLUMNS = "failures, lock_count, locked_until, permanent";
+
+interface AttemptRow {
+  failures: number;
+  lock_count: number;
+  locked_until: Date | null;
+  permanent: boolean;
+}
+
+/** The counters of an attempts row; no row is a clean state. */
+function attemptState(row: AttemptRow | undefined): AttemptState {
+  if (!row) return cleanState;
+  return {
+    failures: row.failures,
+    lockCount: row.lock_count,
+    lockedUntil: row.locked_until,
+    permanent: row.permanent,
+  };
+}
+
 /** login's tables: its credentials view, attempt counters, sessions and history. */
 export class LoginRepository {
   private readonly s: string;
@@ -34,8 +56,7 @@ export class LoginRepository {
 
   async credentialsByEmail(db: Executor, email: string): Promise<Credentials | undefined> {
     const rows = await db.query<Credentials>(
-      `select user_id as "userId", email, role, status, full_name as "fullName", password_hash as "passwordHash", version
-         from ${this.s}.credentials where email = $1`,
+      `select ${CREDENTIALS_COLUMNS} from ${this.s}.credentials where email = $1`,
       [email],
     );
     return rows[0];
@@ -43,8 +64,7 @@ export class LoginRepository {
 
   async credentialsById(db: Executor, userId: string): Promise<Credentials | undefined> {
     const rows = await db.query<Credentials>(
-      `select user_id as "userId", email, role, status, full_name as "fullName", password_hash as "passwordHash", version
-         from ${this.s}.credentials where user_id = $1`,
+      `select ${CREDENTIALS_COLUMNS} from ${this.s}.credentials where user_id = $1`,
       [userId],
     );
     return rows[0];
@@ -74,69 +94,30 @@ export class LoginRepository {
     db: Executor,
     email: string,
   ): Promise<{ attempts: AttemptState; user: Credentials | undefined }> {
-    const rows = await db.query<{
-      failures: number | null;
-      lock_count: number | null;
-      locked_until: Date | null;
-      permanent: boolean | null;
-      userId: string | null;
-      email: string;
-      role: Credentials["role"];
-      status: Credentials["status"];
-      fullName: string | null;
-      passwordHash: string;
-      version: number;
-    }>(
-      `select a.failures, a.lock_count, a.locked_until, a.permanent,
-              c.user_id as "userId", c.email, c.role, c.status, c.full_name as "fullName",
-              c.password_hash as "passwordHash", c.version
+    // `using (email)` merges the email columns, so the column lists below stay unqualified. A
+    // side the left joins found no row for reads as nulls (the row type says what a found row holds).
+    const rows = await db.query<AttemptRow & Credentials>(
+      `select ${ATTEMPT_COLUMNS}, ${CREDENTIALS_COLUMNS}
          from (select $1::text as email) k
-         left join ${this.s}.attempts a on a.email = k.email
-         left join ${this.s}.credentials c on c.email = k.email`,
+         left join ${this.s}.attempts using (email)
+         left join ${this.s}.credentials using (email)`,
       [email],
     );
-    const row = rows[0];
-    const attempts: AttemptState =
-      row?.failures == null
-        ? cleanState
-        : {
-            failures: row.failures,
-            lockCount: row.lock_count ?? 0,
-            lockedUntil: row.locked_until,
-            permanent: row.permanent ?? false,
-          };
-    const user: Credentials | undefined =
-      row?.userId == null
-        ? undefined
-        : {
-            userId: row.userId,
-            email: row.email,
-            role: row.role,
-            status: row.status,
-            fullName: row.fullName,
-            passwordHash: row.passwordHash,
-            version: row.version,
-          };
-    return { attempts, user };
+    const { failures, lock_count, locked_until, permanent, ...user } = rows[0]!;
+    return {
+      attempts: attemptState(
+        failures === null ? undefined : { failures, lock_count, locked_until, permanent },
+      ),
+      user: user.userId === null ? undefined : user,
+    };
   }
 
   async attempts(db: Executor, email: string): Promise<AttemptState> {
-    const rows = await db.query<{
-      failures: number;
-      lock_count: number;
-      locked_until: Date | null;
-      permanent: boolean;
-    }>(`select failures, lock_count, locked_until, permanent from ${this.s}.attempts where email = $1`, [
-      email,
-    ]);
-    const row = rows[0];
-    if (!row) return cleanState;
-    return {
-      failures: row.failures,
-      lockCount: row.lock_count,
-      lockedUntil: row.locked_until,
-      permanent: row.permanent,
-    };
+    const rows = await db.query<AttemptRow>(
+      `select ${ATTEMPT_COLUMNS} from ${this.s}.attempts where email = $1`,
+      [email],
+    );
+    return attemptState(rows[0]);
   }
 
   async saveAttempts(db: Executor, email: string, state: AttemptState): Promise<void> {
