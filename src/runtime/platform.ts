@@ -232,7 +232,7 @@ export class Platform {
         log: this.log.child({ part: "kafka" }),
         defaultPartitions: config.LOG_PARTITIONS,
         fetchWaitMs: config.KAFKA_FETCH_WAIT_MS,
-        partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY ?? config.LOG_PARTITIONS,
+        partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
       });
       return config.KAFKA_NAMESPACE ? new NamespacedTransport(kafka, config.KAFKA_NAMESPACE) : kafka;
     }

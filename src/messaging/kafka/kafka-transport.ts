@@ -30,7 +30,11 @@ export interface KafkaTransportOptions {
   readonly sessionTimeout?: number;
   readonly heartbeatInterval?: number;
   readonly rebalanceTimeout?: number;
-  /** Partitions one member hands to its handler at once (default 1; order is per partition either way). */
+  /**
+   * Partitions one member hands to its handler at once (order is per partition either way).
+   * Default: defaultPartitions, so a member works all its partitions at once, as the embedded
+   * log's partition readers do.
+   */
   readonly partitionsConsumedConcurrently?: number;
   /** Fetch wait of subscriptions that set none (default 20 ms). */
   readonly fetchWaitMs?: number;
@@ -120,7 +124,7 @@ export class KafkaTransport implements Transport {
       sessionTimeout: options.sessionTimeout ?? 6_000,
       heartbeatInterval: options.heartbeatInterval ?? 500,
       rebalanceTimeout: options.rebalanceTimeout ?? 3_000,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? this.defaultPartitions,
       fetchWaitMs: options.fetchWaitMs ?? 20,
     };
     this.idempotent = options.idempotent ?? true;
