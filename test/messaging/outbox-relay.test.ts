@@ -24,6 +24,31 @@ const message = (topic: string, n: number): OutgoingMessage => ({
 });
 
 /**
+ * A relay publishing to a stand-in log (this tests the relay): `publish` gets the `n` of each
+ * message of a batch.
+ */
+function relayTo(
+  db: Database,
+  schema: string,
+  timing: { pollMs: number; batchSize?: number },
+  publish: (ns: number[]) => Promise<void>,
+): OutboxRelay {
+  const transport = {
+    publish: (messages: readonly OutgoingMessage[]) =>
+      publish(messages.map((m) => (m.envelope.payload as { n: number }).n)),
+  } as unknown as Transport;
+  return new OutboxRelay({
+    db,
+    schema,
+    service: "test",
+    transport,
+    log: testLogger(),
+    metrics: new Metrics(),
+    ...timing,
+  });
+}
+
+/**
  * On PostgreSQL transactions commit concurrently, so a transaction can take a lower outbox seq
  * and commit after the relay has read the rows above it. Such a row must be published by the
  * next batch, never deleted with the batch it was not in. (PGlite has one connection: no such
@@ -48,21 +73,10 @@ describe.skipIf(!postgresUrl)("outbox relay on PostgreSQL", () => {
       const published: number[] = [];
       // The log (a stand-in: this tests the relay): the late transaction commits while the
       // relay publishes, i.e. between its read and its delete.
-      const transport = {
-        publish: async (messages: readonly OutgoingMessage[]) => {
-          published.push(...messages.map((m) => (m.envelope.payload as { n: number }).n));
-          commitLate();
-          await late;
-        },
-      } as unknown as Transport;
-      const relay = new OutboxRelay({
-        db,
-        schema,
-        service: "test",
-        transport,
-        log: testLogger(),
-        metrics: new Metrics(),
-        pollMs: 10_000,
+      const relay = relayTo(db, schema, { pollMs: 10_000 }, async (ns) => {
+        published.push(...ns);
+        commitLate();
+        await late;
       });
       expect(await relay.relayOnce()).toBe(1);
       expect(published).toEqual([2]);
@@ -90,19 +104,8 @@ describe("outbox relay: when it looks", () => {
     };
     const schema = unique("relay");
     const published: number[] = [];
-    const transport = {
-      publish: async (messages: readonly OutgoingMessage[]) =>
-        void published.push(...messages.map((m) => (m.envelope.payload as { n: number }).n)),
-    } as unknown as Transport;
-    const relay = new OutboxRelay({
-      db,
-      schema,
-      service: "test",
-      transport,
-      log: testLogger(),
-      metrics: new Metrics(),
-      pollMs: 60_000,
-      batchSize: 2,
+    const relay = relayTo(db, schema, { pollMs: 60_000, batchSize: 2 }, async (ns) => {
+      published.push(...ns);
     });
     try {
       await migrate(inner, schema, messagingMigrations, "messaging");
