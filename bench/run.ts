@@ -44,6 +44,7 @@ import type {
 import { isSkipped } from "./lib/results.ts";
 import { openEventStream } from "./lib/sse.ts";
 import { fmt, median, pct, summarize } from "./lib/stats.ts";
+import { taxBasisPoints } from "../src/contracts/invoicing/index.ts";
 import { computeTotals } from "../src/services/invoicing/domain/money.ts";
 import { renderInvoicePdf } from "../src/services/invoicing/pdf/render-invoice.ts";
 
@@ -511,15 +512,7 @@ async function cost(stack: Stack, emails: readonly string[], token: string | und
       if (token) {
         // The whole pipeline of one invoice at a time: the command, the render worker, the
         // event to the page, and what scoring does with it (the settle counts it in).
-        const generated = new Map<string, () => void>();
-        const early = new Set<string>();
-        const stream = await openEventStream(stack.url, token, (event) => {
-          if (event.event !== "invoice.generated") return;
-          const id = String(event.data.invoiceId);
-          const done = generated.get(id);
-          if (done) done();
-          else early.add(id);
-        });
+        const events = await invoiceEvents(stack.url, [token]);
         const invoicesCounted = 10;
         try {
           await measure("invoice (POST → invoice.generated)", invoicesCounted, async () => {
@@ -531,20 +524,12 @@ async function cost(stack: Stack, emails: readonly string[], token: string | und
                 body: invoiceBody,
               });
               if (answer.status !== 202) throw new Error(`POST /invoices answered ${answer.status}`);
-              const id = String((JSON.parse(answer.body) as { id: string }).id);
-              if (early.delete(id)) continue;
-              await new Promise<void>((done, fail) => {
-                const timer = setTimeout(
-                  () => fail(new Error(`invoice ${id} not generated in 30 s`)),
-                  30_000,
-                );
-                generated.set(id, () => (clearTimeout(timer), done()));
-              });
+              await events.generatedAt(String((JSON.parse(answer.body) as { id: string }).id));
             }
             await sleep(300);
           });
         } finally {
-          stream.close();
+          events.close();
         }
       }
     } finally {
@@ -575,11 +560,48 @@ const invoiceBody = {
 };
 
 /**
+ * The `invoice.generated` events of some users' event streams: `generatedAt(id)` resolves with
+ * when (performance.now()) the invoice's event arrived, whether before or after it is asked.
+ */
+async function invoiceEvents(
+  url: string,
+  tokens: readonly string[],
+): Promise<{ generatedAt(id: string): Promise<number>; close(): void }> {
+  const arrived = new Map<string, number>();
+  const waiting = new Map<string, (at: number) => void>();
+  const streams = await Promise.all(
+    tokens.map((token) =>
+      openEventStream(url, token, (event) => {
+        if (event.event !== "invoice.generated") return;
+        const id = String(event.data.invoiceId);
+        const waiter = waiting.get(id);
+        if (waiter) waiter(event.at);
+        else arrived.set(id, event.at);
+      }),
+    ),
+  );
+  return {
+    generatedAt(id) {
+      const at = arrived.get(id);
+      if (at !== undefined) return Promise.resolve(at);
+      return new Promise((resolveAt, reject) => {
+        const timer = setTimeout(() => reject(new Error(`invoice ${id} not generated within 60 s`)), 60_000);
+        waiting.set(id, (t) => {
+          clearTimeout(timer);
+          resolveAt(t);
+        });
+      });
+    },
+    close: () => streams.forEach((stream) => stream.close()),
+  };
+}
+
+/**
  * CPU of rendering the bench's invoice to PDF with nothing else going on (pdfkit, as the render
  * worker calls it, in this process): the share of an invoice's cost a render thread could take.
  */
 async function renderCpuMs(): Promise<number> {
-  const basisPoints = invoiceBody.taxRatePercent * 100;
+  const basisPoints = taxBasisPoints(invoiceBody.taxRatePercent)!;
   const totals = computeTotals(invoiceBody.items, basisPoints);
   const document = {
     number: "2026-000001",
@@ -615,30 +637,7 @@ async function invoices(
   durationMs = S.invoiceMs,
 ): Promise<InvoiceResult> {
   const users = tokens.slice(0, S.invoiceUsers);
-  const arrived = new Map<string, number>();
-  const waiting = new Map<string, (at: number) => void>();
-  const streams = await Promise.all(
-    users.map((token) =>
-      openEventStream(stack.url, token, (event) => {
-        if (event.event !== "invoice.generated") return;
-        const id = String(event.data.invoiceId);
-        const waiter = waiting.get(id);
-        if (waiter) waiter(event.at);
-        else arrived.set(id, event.at);
-      }),
-    ),
-  );
-  const generatedAt = (id: string): Promise<number> => {
-    const at = arrived.get(id);
-    if (at !== undefined) return Promise.resolve(at);
-    return new Promise((resolveAt, reject) => {
-      const timer = setTimeout(() => reject(new Error(`invoice ${id} not generated within 60 s`)), 60_000);
-      waiting.set(id, (t) => {
-        clearTimeout(timer);
-        resolveAt(t);
-      });
-    });
-  };
+  const events = await invoiceEvents(stack.url, users);
   const client = new LoopbackClient(stack.url, S.invoiceConnections);
   let accepted = 0;
   let failed = 0;
@@ -664,7 +663,7 @@ async function invoices(
             continue;
           }
           accepted++;
-          const at = await generatedAt(String((JSON.parse(answer.body) as { id: string }).id));
+          const at = await events.generatedAt(String((JSON.parse(answer.body) as { id: string }).id));
           latencies.push(at - t0);
           last = Math.max(last, at);
         }
@@ -683,7 +682,7 @@ async function invoices(
     };
   } finally {
     client.close();
-    for (const s of streams) s.close();
+    events.close();
   }
 }
 

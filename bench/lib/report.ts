@@ -2,7 +2,15 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BulletRow, LatencyRow } from "./charts.ts";
 import { bulletChart, latencyChart } from "./charts.ts";
-import type { CostResult, EnumerationResult, RateResult, Results, Skipped, StackResults } from "./results.ts";
+import type {
+  CostResult,
+  CostRow,
+  EnumerationResult,
+  RateResult,
+  Results,
+  Skipped,
+  StackResults,
+} from "./results.ts";
 import { isSkipped } from "./results.ts";
 import type { Summary } from "./stats.ts";
 import { fmt, pct } from "./stats.ts";
@@ -383,12 +391,17 @@ function ceilings(results: Results): string[] {
     const c = ok(field(value, "cost"));
     const login = c?.rows.find((r) => r.name.startsWith("login"));
     if (!limit || !login || login.netCpuMs <= 0) continue;
-    const ceiling = (cores * 1000) / login.netCpuMs;
+    const ceiling = cpuBoundCeiling(login, cores);
     out.push(
       `- CPU-bound ceiling, ${label}: a login costs ${fmt(login.netCpuMs)} ms of CPU (net of idle polling; one hash alone ${fmt(limit.oneHash.p50)} ms), so ${cores} cores serve at most **${fmt(ceiling)} logins/s = ${pct(ceiling / limit.perSecond)} of the argon2 limit** before counting the load generator's own CPU.`,
     );
   }
   return out.length ? [...out, ""] : [];
+}
+
+/** Logins per second the cores could serve if each login took only its own CPU (net of idle). */
+function cpuBoundCeiling(login: CostRow, cores: number): number {
+  return (cores * 1000) / login.netCpuMs;
 }
 
 /**
@@ -409,7 +422,7 @@ function targetReview(results: Results): string[] {
     const hashCpu = (cores * 1000) / limit.perSecond;
     // A sequential login's CPU holds one hash done alone (its wall time is its CPU time).
     const own = Math.max(0, login.netCpuMs - limit.oneHash.p50);
-    const ceiling = (cores * 1000) / login.netCpuMs;
+    const ceiling = cpuBoundCeiling(login, cores);
     const sat = ok(embedded?.loginSaturation);
     out.push(
       `- **Login ≥ 90 % of the argon2 limit.** The limit is every core hashing, ${fmt(hashCpu)} ms of CPU per verification. A login on the embedded stack costs ${fmt(login.netCpuMs)} ms of CPU, one hash alone ${fmt(limit.oneHash.p50)} ms, so the platform's own work (HTTP, the command and its reply over the log, ${fmt(login.statements)} SQL statements in single-threaded PGlite, the session, history and events) is ${fmt(own)} ms, on the same ${cores} cores. 90 % would leave ${fmt(hashCpu / 9)} ms for all of it: below what PGlite alone takes for those statements. Measured ${sat ? `${fmt(sat.rate)} logins/s = ${pct(sat.rate / ceiling)} of the CPU-bound ceiling (${fmt(ceiling)}/s, estimated from ${login.ops} sequential logins, so only roughly: on this machine it moves by a fifth from run to run)` : "(not measured)"}. Proposed instead: login ≥ 90 % of its CPU-bound ceiling, and the platform's own CPU per login ≤ one verification's (≥ 50 % of the limit on ${cores} cores) — ${own <= hashCpu ? "holds" : "misses"} here (${fmt(own)} ms vs ${fmt(hashCpu)} ms). With more cores the main thread (JavaScript and PGlite) stops competing with the hash pool and the ratio rises.`,
@@ -439,7 +452,7 @@ function targetReview(results: Results): string[] {
   const kSat = ok(kafka?.loginSaturation);
   const kIdle = ok(kafka?.cost)?.idle;
   if (limit && kLogin && kSat && kIdle && kLogin.netCpuMs > 0) {
-    const ceiling = (cores * 1000) / kLogin.netCpuMs;
+    const ceiling = cpuBoundCeiling(kLogin, cores);
     out.push(
       `- **Login ≥ 90 % of the argon2 limit on Kafka + PostgreSQL** cannot be shown on this machine. Its broker is librdkafka's mock, a process of its own on the same ${cores} cores, and each of the platform's consumers (one per subscription) fetches from it every \`KAFKA_FETCH_WAIT_MS\` (20 ms) even when there is nothing to read: idle, the platform process alone spends ${pct(kIdle.cpuShare)} of a core on it, and the broker and PostgreSQL take their share of the same cores. Measured ${fmt(kSat.rate)} logins/s = ${pct(kSat.rate / limit.perSecond)} of the limit and ${pct(kSat.rate / ceiling)} of the platform's own CPU-bound ceiling (${fmt(ceiling)}/s, which counts none of that). On a real cluster a fetch is answered when a message arrives, so \`KAFKA_FETCH_WAIT_MS=500\` makes idle polling negligible. Proposed: hold the login targets on the embedded stack here, and on Kafka only against a real cluster on machines of its own.`,
     );
