@@ -48,6 +48,24 @@ export type Item = z.infer<typeof itemSchema>;
 
 const knownCurrencies = new Set(Intl.supportedValuesOf("currency"));
 
+const digitsByCurrency = new Map<string, number>();
+
+/**
+ * The currency's minor-unit digits (EUR 2, JPY 0, KWD 3), from ICU's ISO 4217 data; throws a
+ * RangeError for a code that is not three letters. Remembered per code: building the
+ * Intl.NumberFormat that knows them costs more than the rest of an invoice's arithmetic.
+ */
+export function minorDigits(currency: string): number {
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits =
+      new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ??
+      2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
+}
+
 /** The tax rate in basis points (hundredths of a percent), or undefined if it has more than two decimals. */
 export function taxBasisPoints(percent: number): number | undefined {
   const bp = Math.round(percent * 100);

@@ -11,6 +11,7 @@ export {
   MAX_QUANTITY,
   MAX_SUBTOTAL_CENTS,
   MAX_UNIT_PRICE_CENTS,
+  minorDigits,
   taxBasisPoints,
 } from "./draft.ts";
 export { generateInvoice } from "./generate-invoice.ts";

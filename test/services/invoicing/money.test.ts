@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { draftProblems, MAX_SUBTOTAL_CENTS, taxBasisPoints } from "../../../src/contracts/invoicing/index.ts";
+import {
+  draftProblems,
+  MAX_SUBTOTAL_CENTS,
+  minorDigits,
+  taxBasisPoints,
+} from "../../../src/contracts/invoicing/index.ts";
 import type { InvoiceDraft } from "../../../src/contracts/invoicing/index.ts";
 import {
   computeTotals,
   formatMoney,
   formatRate,
-  minorDigits,
   taxCents,
   toDecimal,
 } from "../../../src/services/invoicing/domain/money.ts";

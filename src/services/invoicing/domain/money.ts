@@ -1,4 +1,5 @@
 import type { Item } from "../../../contracts/invoicing/index.ts";
+import { minorDigits } from "../../../contracts/invoicing/index.ts";
 
 /**
  * Invoice arithmetic in integer minor units ("cents"). The rounding rule, the only one:
@@ -40,13 +41,6 @@ export function computeTotals(
   return { lines: lines.map(Number), subtotalCents, taxCents: tax, totalCents: subtotalCents + tax };
 }
 
-/** The currency's minor-unit digits (EUR 2, JPY 0, KWD 3), from ICU's ISO 4217 data. */
-export function minorDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2
-  );
-}
-
 /** The exact decimal string of an amount in minor units: 123456 EUR → "1234.56". */
 export function toDecimal(minor: number, digits: number): string {
   const s = String(Math.abs(minor)).padStart(digits + 1, "0");
@@ -54,16 +48,22 @@ export function toDecimal(minor: number, digits: number): string {
   return digits === 0 ? `${sign}${s}` : `${sign}${s.slice(0, -digits)}.${s.slice(-digits)}`;
 }
 
+const formats = new Map<string, Intl.NumberFormat>();
+
 /** "EUR 1,234.56": the ISO code rather than a symbol, which also keeps to the PDF's standard fonts. */
 export function formatMoney(minor: number, currency: string): string {
   const digits = minorDigits(currency);
-  const format = new Intl.NumberFormat("en-US", {
-    style: "currency",
-    currency,
-    currencyDisplay: "code",
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
+  let format = formats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat("en-US", {
+      style: "currency",
+      currency,
+      currencyDisplay: "code",
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    formats.set(currency, format);
+  }
   // A decimal string is formatted exactly (Intl.NumberFormat v3), never through a double.
   return format.format(toDecimal(minor, digits) as Intl.StringNumericLiteral).replace(/\u00a0/g, " ");
 }

@@ -1,3 +1,4 @@
+import { minorDigits } from "../../../contracts/invoicing/index.ts";
 import type { ScoreFactor, ScoreTier } from "../../../contracts/scoring/index.ts";
 
 /** What scoring knows about a user, from other services' events. */
@@ -62,12 +63,9 @@ const level = (x: number): number =>
   Math.round(Math.min(Math.max(Number.isFinite(x) ? x : 0, 0), 1) * 1000) / 1000;
 
 /** Minor-unit digits of a currency (EUR 2, JPY 0); 2 for a code ICU does not know. */
-function minorDigits(currency: string): number {
+function digitsOf(currency: string): number {
   try {
-    return (
-      new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ??
-      2
-    );
+    return minorDigits(currency);
   } catch {
     return 2;
   }
@@ -81,7 +79,7 @@ export function computeScore(inputs: ScoreInputs, now: Date): Score {
   const ageDays = inputs.accountCreatedAt ? (now.getTime() - inputs.accountCreatedAt.getTime()) / DAY_MS : 0;
   const volume = Math.max(
     0,
-    ...inputs.volumeLast365Days.map((v) => v.totalCents / 10 ** minorDigits(v.currency)),
+    ...inputs.volumeLast365Days.map((v) => v.totalCents / 10 ** digitsOf(v.currency)),
   );
   const values: Record<keyof typeof FACTOR_WEIGHTS, number> = {
     activation: inputs.status === "ACTIVE" ? 1 : 0,
