@@ -77,15 +77,6 @@ export class InvoicingRepository {
     return rows.length === 1;
   }
 
-  async seller(db: Executor, userId: string): Promise<Seller | undefined> {
-    const rows = await db.query<{ email: string; full_name: string | null; address: string | null }>(
-      `select email, full_name, address from ${this.s}.sellers where user_id = $1`,
-      [userId],
-    );
-    const r = rows[0];
-    return r && { email: r.email, fullName: r.full_name, address: r.address };
-  }
-
   /** The invoice an earlier delivery of the same request made, if any. */
   async byRequest(
     tx: Executor,
@@ -145,6 +136,22 @@ export class InvoicingRepository {
       [invoiceId, userId ?? null],
     );
     return rows[0] && toInvoice(rows[0]);
+  }
+
+  /** An invoice and its seller as invoicing knows them (undefined: no user.changed yet), in one read. */
+  async withSeller(
+    db: Executor,
+    invoiceId: string,
+  ): Promise<{ invoice: Invoice; seller: Seller | undefined } | undefined> {
+    const rows = await db.query<InvoiceRow & { seller: Seller | null }>(
+      `select ${columns},
+         (select json_build_object('email', s.email, 'fullName', s.full_name, 'address', s.address)
+            from ${this.s}.sellers s where s.user_id = invoices.user_id) as seller
+       from ${this.s}.invoices where id = $1`,
+      [invoiceId],
+    );
+    const r = rows[0];
+    return r && { invoice: toInvoice(r), seller: r.seller ?? undefined };
   }
 
   async list(db: Executor, userId: string, limit: number): Promise<Invoice[]> {

@@ -21,9 +21,9 @@ export async function renderInvoice(
   cause?: Envelope,
 ): Promise<RenderOutcome> {
   const { ctx, repo, clock } = deps;
-  const invoice = await repo.find(ctx.db, invoiceId);
-  if (!invoice || invoice.status !== "pending") return "skipped";
-  const seller = await repo.seller(ctx.db, invoice.userId);
+  const found = await repo.withSeller(ctx.db, invoiceId);
+  if (!found || found.invoice.status !== "pending") return "skipped";
+  const { invoice, seller } = found;
   if (!seller) throw invoicingErrors.INVOICE_SELLER_UNKNOWN();
 
   let pdf: Buffer;

@@ -59,41 +59,42 @@ export class ScoringRepository {
     ]);
   }
 
-  /** Everything computeScore needs about one user, as of `now`. */
+  /** Everything computeScore needs about one user, as of `now`, in one read. */
   async inputs(db: Executor, userId: string, now: Date): Promise<ScoreInputs> {
-    const user = (
-      await db.query<{ status: ScoreInputs["status"]; created_at: Date }>(
-        `select status, created_at from ${this.s}.users where user_id = $1`,
-        [userId],
-      )
-    )[0];
-    const counts = (
-      await db.query<{ invoices: number | string; locks: number | string; login_days: number | string }>(
-        `select
-           (select count(*) from ${this.s}.invoices where user_id = $1 and generated_at > $2 and generated_at <= $5) as invoices,
-           (select count(*) from ${this.s}.locks where user_id = $1 and locked_at > $3 and locked_at <= $5) as locks,
-           (select count(*) from ${this.s}.login_days where user_id = $1 and day > $4::date and day <= $5::date) as login_days`,
-        [
-          userId,
-          daysBefore(now, 90),
-          daysBefore(now, 365),
-          daysBefore(now, 30).toISOString().slice(0, 10),
-          now,
-        ],
-      )
-    )[0];
-    const volumes = await db.query<{ currency: string; total: number | string }>(
-      `select currency, sum(total_cents) as total from ${this.s}.invoices
-       where user_id = $1 and generated_at > $2 and generated_at <= $3 group by currency`,
-      [userId, daysBefore(now, 365), now],
+    const [row] = await db.query<{
+      status: ScoreInputs["status"];
+      created_at: Date | null;
+      invoices: number | string;
+      locks: number | string;
+      login_days: number | string;
+      volumes: { currency: string; total: number | string }[];
+    }>(
+      `select u.status, u.created_at,
+         (select count(*) from ${this.s}.invoices where user_id = $1 and generated_at > $2 and generated_at <= $5) as invoices,
+         (select count(*) from ${this.s}.locks where user_id = $1 and locked_at > $3 and locked_at <= $5) as locks,
+         (select count(*) from ${this.s}.login_days where user_id = $1 and day > $4::date and day <= $5::date) as login_days,
+         (select coalesce(json_agg(json_build_object('currency', currency, 'total', total::text)), '[]'::json)
+            from (select currency, sum(total_cents) as total from ${this.s}.invoices
+                  where user_id = $1 and generated_at > $3 and generated_at <= $5 group by currency) v) as volumes
+       from (select) one left join ${this.s}.users u on u.user_id = $1`,
+      [
+        userId,
+        daysBefore(now, 90),
+        daysBefore(now, 365),
+        daysBefore(now, 30).toISOString().slice(0, 10),
+        now,
+      ],
     );
     return {
-      status: user?.status ?? null,
-      accountCreatedAt: user ? new Date(user.created_at) : null,
-      invoicesLast90Days: Number(counts?.invoices ?? 0),
-      volumeLast365Days: volumes.map((v) => ({ currency: v.currency, totalCents: Number(v.total) })),
-      loginDaysLast30: Number(counts?.login_days ?? 0),
-      locksLast365Days: Number(counts?.locks ?? 0),
+      status: row?.status ?? null,
+      accountCreatedAt: row?.created_at ? new Date(row.created_at) : null,
+      invoicesLast90Days: Number(row?.invoices ?? 0),
+      volumeLast365Days: (row?.volumes ?? []).map((v) => ({
+        currency: v.currency,
+        totalCents: Number(v.total),
+      })),
+      loginDaysLast30: Number(row?.login_days ?? 0),
+      locksLast365Days: Number(row?.locks ?? 0),
     };
   }
 
