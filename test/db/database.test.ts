@@ -75,6 +75,19 @@ function describeDatabase(name: string, open: () => Promise<Database>): void {
       expect(rows.map((r) => r.name)).toEqual(["kept"]);
     });
 
+    it("rejects a failed statement with its SQLSTATE code", async () => {
+      const schema = unique("err");
+      await migrate(db, schema, migrations);
+      await db.query(`insert into ${schema}.things (name) values ('twice')`);
+      const error = await db.query(`insert into ${schema}.things (name) values ('twice')`).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(error).toMatchObject({ code: "23505" });
+      expect(isDatabaseUnavailable(error)).toBe(false);
+    });
+
     it("returns int8 as a number, a jsonb object parameter as that object and timestamptz as a Date", async () => {
       const [row] = await db.query<{ n: number; j: { a: number }; t: Date }>(
         "select 9007199254740991::int8 as n, $1::jsonb as j, now() as t",
