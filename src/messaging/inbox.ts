@@ -1,4 +1,4 @@
-import type { Database, Executor } from "../db/database.ts";
+import type { Executor } from "../db/database.ts";
 import { ident } from "../db/database.ts";
 
 /** Whether (consumer, message id) is in the inbox: the message was handled and committed. */
@@ -20,12 +20,12 @@ export async function wasHandled(
  * one transaction, so a redelivered message (at-least-once) finds its row and is skipped.
  * Returns false when the message had already been handled.
  */
-export async function handleOnce(
-  db: Database,
+export async function handleOnce<Tx extends Executor>(
+  db: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
   schema: string,
   consumer: string,
   messageId: string,
-  effect: (tx: Executor) => Promise<void>,
+  effect: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
   const s = ident(schema);
   return db.transaction(async (tx) => {

@@ -115,6 +115,16 @@ export class OutboxRelay {
       .catch(() => undefined);
   }
 
+  /**
+   * Publishes every row there is now, once, instead of relaying continuously: for a service whose
+   * messages no longer go through its outbox, what an earlier run left there. Returns how many.
+   */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (let n = await this.relayOnce(); n > 0; n = await this.relayOnce()) total += n;
+    return total;
+  }
+
   /** Publishes one batch if this relay holds the lease; returns how many rows it published. */
   async relayOnce(): Promise<number> {
     const { db, transport, metrics, service } = this.options;

@@ -1,3 +1,4 @@
+import type { Database, Executor } from "../db/database.ts";
 import type { Envelope } from "./envelope.ts";
 
 /** A message as the log delivers it. `offset` is a decimal string (Kafka offsets are int64). */
@@ -78,6 +79,19 @@ export interface Transport {
   ping(): Promise<void>;
   /** The lag of the consumer groups this transport's subscriptions belong to (metrics); optional. */
   consumerLag?(): Promise<ConsumerLag[]>;
+  /**
+   * When the log lives in `db` itself and can take part in its transactions (the embedded log on
+   * PGlite): runs fn in one transaction of `db` in which `append` adds messages to the log, so
+   * they commit with fn's writes, with no outbox between. Undefined otherwise: services write
+   * what they emit to their outbox, and its relay publishes it.
+   */
+  transactionIn?(
+    db: Database,
+  ):
+    | (<T>(
+        fn: (tx: Executor, append: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<T>,
+      ) => Promise<T>)
+    | undefined;
 }
 
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;

@@ -280,7 +280,10 @@ export class Platform {
       start: async () => {
         await migrate(db, schema, messagingMigrations, "messaging");
         await migrate(db, schema, service.migrations);
-        relay.start();
+        // Sharing its database with the embedded log, a service appends to the log in its own
+        // transactions: its relay only publishes what an earlier run left in the outbox.
+        if (ctx.usesOutbox) relay.start();
+        else await relay.drain();
         await service.start(ctx);
       },
       stop: async () => {

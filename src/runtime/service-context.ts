@@ -20,7 +20,7 @@ import type { CommandContract } from "../messaging/request-reply.ts";
 import { deadlinePassed, replyTo } from "../messaging/request-reply.ts";
 import type { OutgoingMessage, Subscription, Transport } from "../messaging/transport.ts";
 
-/** A transaction that can also emit messages: they are written to the outbox in it. */
+/** A transaction that can also emit messages: they commit with it (into the outbox, or the log itself). */
 export interface Tx extends Executor {
   emit<S extends z.ZodType>(contract: Contract<S>, key: string, payload: z.infer<S>, cause?: Envelope): void;
 }
@@ -30,6 +30,11 @@ export class Rejection {
   constructor(readonly error: AppError) {}
 }
 export const reject = (error: AppError): Rejection => new Rejection(error);
+
+/** A transaction of the service's database and where what it emits goes: its outbox or the log. */
+interface SendingTx extends Executor {
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+}
 
 /**
  * What a service is given: its database and schema, the transport, and helpers that make
@@ -41,6 +46,12 @@ export class ServiceContext {
   private readonly abort = new AbortController();
   /** Event consumers holding a message they could not apply because the database was unreachable. */
   private readonly waitingOnDatabase = new Set<string>();
+  /** The log's own transactions, when it lives in this service's database (embedded, PGlite). */
+  private readonly appendingTransaction: ReturnType<NonNullable<Transport["transactionIn"]>>;
+  /** Transactions in which what is emitted is sent, for handleOnce. */
+  private readonly sending = {
+    transaction: <T>(fn: (tx: SendingTx) => Promise<T>) => this.inTransaction(fn),
+  };
 
   constructor(
     readonly name: string,
@@ -55,18 +66,55 @@ export class ServiceContext {
     /** Opens and seals secrets carried in messages (passwords, links). */
     readonly sealer: Sealer,
     readonly hasher: PasswordHasher,
-  ) {}
+  ) {
+    this.appendingTransaction = transport.transactionIn?.(db);
+  }
 
-  /** Runs fn in a transaction; what it emits is written to the outbox before the commit. */
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const result = await this.db.transaction(async (raw) => {
+  /** Whether what this service emits goes through its outbox (false: straight into the log). */
+  get usesOutbox(): boolean {
+    return this.appendingTransaction === undefined;
+  }
+
+  /** Runs fn in a transaction; what it emits is sent (to the outbox or the log) before the commit. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.inTransaction(async (raw) => {
       const { tx, flush } = this.wrap(raw);
       const value = await fn(tx);
       await flush();
       return value;
     });
-    this.relay.kick();
-    return result;
+  }
+
+  /**
+   * One transaction of this service's database whose `send` commits messages with it: straight
+   * into the log when the log shares the database and offers that (no outbox row, no relay),
+   * else into the outbox, whose relay is asked to look once the transaction committed.
+   */
+  private async inTransaction<T>(fn: (tx: SendingTx) => Promise<T>): Promise<T> {
+    const direct = this.appendingTransaction;
+    if (direct) {
+      return direct((raw, append) =>
+        fn({
+          query: (text, params) => raw.query(text, params),
+          send: (messages) => {
+            for (const m of messages) checkPayload(m.envelope);
+            return append(messages);
+          },
+        }),
+      );
+    }
+    let sent = false;
+    const value = await this.db.transaction((raw) =>
+      fn({
+        query: (text, params) => raw.query(text, params),
+        send: (messages) => {
+          sent ||= messages.length > 0;
+          return addToOutbox(raw, this.schema, messages);
+        },
+      }),
+    );
+    if (sent) this.relay.kick();
+    return value;
   }
 
   /** Builds one outgoing message for a contract (for publishing outside a transaction). */
@@ -104,12 +152,10 @@ export class ServiceContext {
     const consumer = `${this.name}.${name}`;
     return this.subscribe(consumer, [...new Set(list.map((c) => c.topic))], async (envelope) => {
       if (!types.has(envelope.type)) return;
-      let emitted = false;
       try {
-        await handleOnce(this.db, this.schema, consumer, envelope.id, async (raw) => {
-          const { tx, flush, count } = this.wrap(raw);
+        await handleOnce(this.sending, this.schema, consumer, envelope.id, async (raw) => {
+          const { tx, flush } = this.wrap(raw);
           await handler(envelope, tx);
-          emitted = count() > 0;
           await flush();
         });
       } catch (error) {
@@ -117,7 +163,6 @@ export class ServiceContext {
         throw error;
       }
       this.waitingOnDatabase.delete(consumer);
-      if (emitted) this.relay.kick();
     });
   }
 
@@ -155,7 +200,7 @@ export class ServiceContext {
     return this.subscribe(consumer, [command.request.topic], async (envelope) => {
       if (envelope.type !== command.request.type) return;
       if (this.expired(consumer, envelope)) return;
-      const reply = (raw: Executor, outcome: { result: z.infer<Res> } | { error: unknown }) => {
+      const reply = (raw: SendingTx, outcome: { result: z.infer<Res> } | { error: unknown }) => {
         const { push, flush } = this.wrap(raw);
         const message = replyTo(command, envelope, outcome);
         if (message) push(message);
@@ -167,7 +212,7 @@ export class ServiceContext {
         // a login delivered twice verifies its password once.
         if (options.prepare && (await wasHandled(this.db, this.schema, consumer, envelope.id))) return;
         const prepared = (options.prepare ? await options.prepare(payload) : undefined) as P;
-        await handleOnce(this.db, this.schema, consumer, envelope.id, async (raw) => {
+        await handleOnce(this.sending, this.schema, consumer, envelope.id, async (raw) => {
           const { tx, flush } = this.wrap(raw);
           const outcome = await handler(payload, envelope as Envelope<z.infer<Req>>, tx, prepared);
           await flush();
@@ -178,9 +223,8 @@ export class ServiceContext {
         // A retryable failure is retried by the consumer. Any other is the answer: the
         // handler's writes rolled back, and the error reply is recorded once.
         if (canRetry(error)) throw error;
-        await handleOnce(this.db, this.schema, consumer, envelope.id, (raw) => reply(raw, { error }));
+        await handleOnce(this.sending, this.schema, consumer, envelope.id, (raw) => reply(raw, { error }));
       }
-      this.relay.kick();
     });
   }
 
@@ -265,11 +309,10 @@ export class ServiceContext {
     return true;
   }
 
-  private wrap(raw: Executor): {
+  private wrap(raw: SendingTx): {
     tx: Tx;
     flush: () => Promise<void>;
     push: (message: OutgoingMessage) => void;
-    count: () => number;
   } {
     const outgoing: OutgoingMessage[] = [];
     const tx: Tx = {
@@ -281,8 +324,7 @@ export class ServiceContext {
     return {
       tx,
       push: (message) => outgoing.push(message),
-      count: () => outgoing.length,
-      flush: () => addToOutbox(raw, this.schema, outgoing.splice(0)),
+      flush: () => raw.send(outgoing.splice(0)),
     };
   }
 }

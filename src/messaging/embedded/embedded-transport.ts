@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { Database } from "../../db/database.ts";
+import type { Database, Executor } from "../../db/database.ts";
 import { ident } from "../../db/database.ts";
 import { migrate } from "../../db/migrate.ts";
 import { sleep } from "../../platform/clock.ts";
@@ -40,11 +40,25 @@ export interface EmbeddedTransportOptions {
   readonly commitDelayMs?: number;
 }
 
-interface PendingWrite {
-  readonly messages: readonly OutgoingMessage[];
-  resolve(): void;
-  reject(error: unknown): void;
+/** Appends messages to the log inside a transaction the caller holds (see transactionIn). */
+export type AppendWithin = (messages: readonly OutgoingMessage[]) => Promise<void>;
+
+type PendingWrite =
+  | { readonly messages: readonly OutgoingMessage[]; resolve(): void; reject(error: unknown): void }
+  | {
+      readonly run: (tx: Executor, append: AppendWithin) => Promise<unknown>;
+      resolve(value: unknown): void;
+      reject(error: unknown): void;
+    };
+
+/** What one append wrote, applied to the in-memory offsets, tails and topics once it committed. */
+interface Appended {
+  readonly next: Map<string, number>;
+  readonly entries: [string, TailEntry][];
+  readonly topics: Map<string, number>;
 }
+
+const nothingAppended = (): Appended => ({ next: new Map(), entries: [], topics: new Map() });
 
 type MessageRow = {
   topic: string;
@@ -158,38 +172,77 @@ export class EmbeddedTransport implements Transport {
   private async partitionsOf(topic: string): Promise<number> {
     const known = this.topics.get(topic);
     if (known !== undefined) return known;
-    await this.db.query(
-      `insert into ${this.s}.topics (topic, partitions) values ($1, $2) on conflict (topic) do nothing`,
-      [topic, this.defaultPartitions],
-    );
-    const rows = await this.db.query<{ partitions: number }>(
-      `select partitions from ${this.s}.topics where topic = $1`,
-      [topic],
-    );
-    const partitions = rows[0]?.partitions ?? this.defaultPartitions;
+    const partitions = await this.lookUpPartitions(topic, this.db);
     this.topics.set(topic, partitions);
     return partitions;
   }
 
-  publish(messages: readonly OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ messages, resolve, reject });
-      if (!this.writing) void this.drain();
-    });
+  /** Registers a topic the log has not seen (keeping a count set before) and returns its partitions. */
+  private async lookUpPartitions(topic: string, via: Executor): Promise<number> {
+    await via.query(
+      `insert into ${this.s}.topics (topic, partitions) values ($1, $2) on conflict (topic) do nothing`,
+      [topic, this.defaultPartitions],
+    );
+    const rows = await via.query<{ partitions: number }>(
+      `select partitions from ${this.s}.topics where topic = $1`,
+      [topic],
+    );
+    return rows[0]?.partitions ?? this.defaultPartitions;
   }
 
-  /** The single writer: takes everything queued, appends it in one transaction, repeats. */
+  publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.enqueue({ messages, resolve, reject }));
+  }
+
+  /**
+   * When the log lives in `db` and that is PGlite: a way to run a service's transaction as this
+   * log's writer, in which `append` writes messages to the log itself, so they commit with the
+   * service's writes or not at all and no outbox is needed (it saves the outbox row, the relay's
+   * select and delete: three statements per message). PGlite runs one transaction at a time
+   * anyway, so serialising them here costs no concurrency. Undefined for any other database:
+   * there transactions run concurrently and services keep writing to their outbox.
+   *
+   * fn must not wait on another publish or transaction of this log (it would wait behind
+   * itself); on PGlite it could not before either, the open transaction holds the database.
+   */
+  transactionIn(
+    db: Database,
+  ): (<T>(fn: (tx: Executor, append: AppendWithin) => Promise<T>) => Promise<T>) | undefined {
+    if (db !== this.db || db.kind !== "pglite") return undefined;
+    return <T>(fn: (tx: Executor, append: AppendWithin) => Promise<T>) =>
+      new Promise<T>((resolve, reject) =>
+        this.enqueue({ run: fn, resolve: resolve as (value: unknown) => void, reject }),
+      );
+  }
+
+  private enqueue(write: PendingWrite): void {
+    this.queue.push(write);
+    if (!this.writing) void this.drain();
+  }
+
+  /**
+   * The single writer, so offsets are assigned and committed in order: runs queued transactions
+   * one at a time, and appends each run of queued publishes in one INSERT.
+   */
   private async drain(): Promise<void> {
     this.writing = true;
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
+      for (let head = this.queue[0]; head; head = this.queue[0]) {
+        if ("run" in head) {
+          this.queue.shift();
+          await this.runTransaction(head);
+          continue;
+        }
+        const end = this.queue.findIndex((w) => "run" in w);
+        const batch = this.queue.splice(0, end === -1 ? this.queue.length : end);
         try {
-          const touched = await this.append(batch.flatMap((w) => w.messages));
-          for (const w of batch) w.resolve();
-          for (const slot of touched) this.appended.emit(slot);
+          const appended = nothingAppended();
+          const messages = batch.flatMap((w) => ("messages" in w ? w.messages : []));
+          for (const message of messages) await this.partitionsOf(message.topic);
+          await this.insert(this.db, messages, appended);
+          this.applied(appended);
+          for (const w of batch) w.resolve(undefined as never);
         } catch (error) {
           for (const w of batch) w.reject(error);
         }
@@ -199,18 +252,38 @@ export class EmbeddedTransport implements Transport {
     }
   }
 
-  /** Appends in one INSERT; returns the partitions (slots) it appended to. */
-  private async append(messages: readonly OutgoingMessage[]): Promise<Set<string>> {
+  private async runTransaction(job: Extract<PendingWrite, { run: unknown }>): Promise<void> {
+    const appended = nothingAppended();
+    try {
+      const value = await this.db.transaction((tx) =>
+        job.run(tx, (messages) => this.insert(tx, messages, appended)),
+      );
+      this.applied(appended);
+      job.resolve(value);
+    } catch (error) {
+      job.reject(error);
+    }
+  }
+
+  /** Inserts messages in one INSERT through `via`, recording what it wrote into `appended`. */
+  private async insert(
+    via: Executor,
+    messages: readonly OutgoingMessage[],
+    appended: Appended,
+  ): Promise<void> {
+    if (messages.length === 0) return;
     const values: unknown[] = [];
     const tuples: string[] = [];
-    const next = new Map<string, number>();
-    const entries: [string, TailEntry][] = [];
     for (const message of messages) {
-      const partitions = await this.partitionsOf(message.topic);
+      let partitions = this.topics.get(message.topic) ?? appended.topics.get(message.topic);
+      if (partitions === undefined) {
+        partitions = await this.lookUpPartitions(message.topic, via);
+        appended.topics.set(message.topic, partitions);
+      }
       const partition = partitionFor(message.key, partitions);
       const slot = `${message.topic}:${partition}`;
-      const offset = next.get(slot) ?? this.nextOffsets.get(slot) ?? 0;
-      next.set(slot, offset + 1);
+      const offset = appended.next.get(slot) ?? this.nextOffsets.get(slot) ?? 0;
+      appended.next.set(slot, offset + 1);
       const n = values.length;
       // JSON text, cast in SQL: the same text feeds the tail, and no driver encodes it twice.
       tuples.push(
@@ -219,21 +292,25 @@ export class EmbeddedTransport implements Transport {
       const envelope = JSON.stringify(message.envelope);
       const headers = JSON.stringify(message.headers ?? {});
       values.push(message.topic, partition, offset, message.key, envelope, headers);
-      entries.push([slot, { offset, key: message.key, envelope, headers }]);
+      appended.entries.push([slot, { offset, key: message.key, envelope, headers }]);
     }
-    await this.db.query(
+    await via.query(
       `insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers) values ${tuples.join(", ")}`,
       values,
     );
-    // Only a committed append moves the offsets on and reaches the tails.
-    for (const [slot, offset] of next) this.nextOffsets.set(slot, offset);
-    for (const [slot, entry] of entries) {
+  }
+
+  /** Only a committed append moves the offsets on, reaches the tails and wakes the readers. */
+  private applied(appended: Appended): void {
+    for (const [topic, partitions] of appended.topics) this.topics.set(topic, partitions);
+    for (const [slot, offset] of appended.next) this.nextOffsets.set(slot, offset);
+    for (const [slot, entry] of appended.entries) {
       let tail = this.tails.get(slot);
       if (!tail) this.tails.set(slot, (tail = []));
       tail.push(entry);
       if (tail.length > this.tailSize) tail.splice(0, tail.length - this.tailSize);
     }
-    return new Set(next.keys());
+    for (const slot of appended.next.keys()) this.appended.emit(slot);
   }
 
   async read(topic: string, options: { limit?: number; fromTimestamp?: Date } = {}): Promise<Delivery[]> {
