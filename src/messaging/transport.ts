@@ -85,14 +85,14 @@ export interface Transport {
    * they commit with fn's writes, with no outbox between. Undefined otherwise: services write
    * what they emit to their outbox, and its relay publishes it.
    */
-  transactionIn?(
-    db: Database,
-  ):
-    | (<T>(
-        fn: (tx: Executor, append: (messages: readonly OutgoingMessage[]) => Promise<void>) => Promise<T>,
-      ) => Promise<T>)
-    | undefined;
+  transactionIn?(db: Database): AppendingTransaction | undefined;
 }
+
+/** Appends messages to the log inside the transaction it was handed with. */
+export type AppendWithin = (messages: readonly OutgoingMessage[]) => Promise<void>;
+
+/** Runs fn in one transaction in which `append` writes to the log (see Transport.transactionIn). */
+export type AppendingTransaction = <T>(fn: (tx: Executor, append: AppendWithin) => Promise<T>) => Promise<T>;
 
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;
 export const isDlqTopic = (topic: string): boolean => topic.endsWith(".dlq");

@@ -18,7 +18,12 @@ import type { OutboxRelay } from "../messaging/outbox.ts";
 import { addToOutbox } from "../messaging/outbox.ts";
 import type { CommandContract } from "../messaging/request-reply.ts";
 import { deadlinePassed, replyTo } from "../messaging/request-reply.ts";
-import type { OutgoingMessage, Subscription, Transport } from "../messaging/transport.ts";
+import type {
+  AppendingTransaction,
+  OutgoingMessage,
+  Subscription,
+  Transport,
+} from "../messaging/transport.ts";
 
 /** A transaction that can also emit messages: they commit with it (into the outbox, or the log itself). */
 export interface Tx extends Executor {
@@ -47,7 +52,7 @@ export class ServiceContext {
   /** Event consumers holding a message they could not apply because the database was unreachable. */
   private readonly waitingOnDatabase = new Set<string>();
   /** The log's own transactions, when it lives in this service's database (embedded, PGlite). */
-  private readonly appendingTransaction: ReturnType<NonNullable<Transport["transactionIn"]>>;
+  private readonly appendingTransaction: AppendingTransaction | undefined;
   /** Transactions in which what is emitted is sent, for handleOnce. */
   private readonly sending = {
     transaction: <T>(fn: (tx: SendingTx) => Promise<T>) => this.inTransaction(fn),

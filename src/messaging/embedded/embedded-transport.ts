@@ -7,6 +7,8 @@ import type { Logger } from "../../platform/logger.ts";
 import type { Envelope } from "../envelope.ts";
 import { partitionFor } from "../partitioner.ts";
 import type {
+  AppendingTransaction,
+  AppendWithin,
   Delivery,
   OutgoingMessage,
   SubscribeOptions,
@@ -39,9 +41,6 @@ export interface EmbeddedTransportOptions {
    */
   readonly commitDelayMs?: number;
 }
-
-/** Appends messages to the log inside a transaction the caller holds (see transactionIn). */
-export type AppendWithin = (messages: readonly OutgoingMessage[]) => Promise<void>;
 
 type PendingWrite =
   | { readonly messages: readonly OutgoingMessage[]; resolve(): void; reject(error: unknown): void }
@@ -206,9 +205,7 @@ export class EmbeddedTransport implements Transport {
    * fn must not wait on another publish or transaction of this log (it would wait behind
    * itself); on PGlite it could not before either, the open transaction holds the database.
    */
-  transactionIn(
-    db: Database,
-  ): (<T>(fn: (tx: Executor, append: AppendWithin) => Promise<T>) => Promise<T>) | undefined {
+  transactionIn(db: Database): AppendingTransaction | undefined {
     if (db !== this.db || db.kind !== "pglite") return undefined;
     return <T>(fn: (tx: Executor, append: AppendWithin) => Promise<T>) =>
       new Promise<T>((resolve, reject) =>
