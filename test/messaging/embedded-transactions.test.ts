@@ -1,34 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import type { Database } from "../../src/db/database.ts";
 import { openPglite, openPostgres } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
-import { defineContract } from "../../src/messaging/contracts.ts";
 import { EmbeddedTransport } from "../../src/messaging/embedded/embedded-transport.ts";
-import { createEnvelope } from "../../src/messaging/envelope.ts";
 import { addToOutbox, messagingMigrations, OutboxRelay } from "../../src/messaging/outbox.ts";
-import type { Delivery, OutgoingMessage } from "../../src/messaging/transport.ts";
 import { Metrics } from "../../src/platform/metrics.ts";
 import { PasswordHasher } from "../../src/platform/password-hashing.ts";
 import { Sealer } from "../../src/platform/secrets.ts";
 import { ServiceContext } from "../../src/runtime/service-context.ts";
 import { postgresUrl, testConfig, testLogger, unique, waitFor } from "../support/index.ts";
-
-const item = defineContract({
-  type: "tx-append-test.item",
-  kind: "event",
-  schema: z.object({ n: z.number().int() }),
-  description: "embedded transactional append test message",
-});
-
-const message = (topic: string, n: number): OutgoingMessage => ({
-  topic,
-  key: "k",
-  envelope: createEnvelope({ type: item.type, key: "k", payload: { n }, source: "test" }),
-});
-
-const ns = (deliveries: readonly Delivery[]) =>
-  deliveries.map((d) => (d.envelope.payload as { n: number }).n);
+import { numbered, numberedMessage, numbersOf } from "../support/numbered.ts";
 
 /**
  * The embedded log on PGlite lets a service append to it inside the service's own transaction
@@ -53,17 +34,17 @@ describe("embedded log: appends inside a service's transaction", () => {
     const topic = unique("t");
     await run(async (tx, append) => {
       await tx.query("select 1");
-      await append([message(topic, 1), message(topic, 2)]);
+      await append([numberedMessage(topic, 1), numberedMessage(topic, 2)]);
     });
     await expect(
       run(async (_tx, append) => {
-        await append([message(topic, 3)]);
+        await append([numberedMessage(topic, 3)]);
         throw new Error("abort");
       }),
     ).rejects.toThrow("abort");
-    await transport.publish([message(topic, 4)]);
+    await transport.publish([numberedMessage(topic, 4)]);
     const read = await transport.read(topic);
-    expect(ns(read)).toEqual([1, 2, 4]);
+    expect(numbersOf(read)).toEqual([1, 2, 4]);
     expect(read.map((d) => d.offset)).toEqual(["0", "1", "2"]);
   });
 
@@ -75,19 +56,19 @@ describe("embedded log: appends inside a service's transaction", () => {
       groupId: unique("g"),
       topics: [topic],
       handler: async (d) => {
-        seen.push((d.envelope.payload as { n: number }).n);
+        seen.push(...numbersOf([d]));
       },
     });
     await sub.ready;
     await Promise.all([
-      transport.publish([message(topic, 1)]),
+      transport.publish([numberedMessage(topic, 1)]),
       run(async (tx, append) => {
-        await append([message(topic, 2)]);
+        await append([numberedMessage(topic, 2)]);
         await tx.query("select pg_sleep(0.02)");
-        await append([message(topic, 3)]);
+        await append([numberedMessage(topic, 3)]);
       }),
-      transport.publish([message(topic, 4)]),
-      run(async (_tx, append) => append([message(topic, 5)])),
+      transport.publish([numberedMessage(topic, 4)]),
+      run(async (_tx, append) => append([numberedMessage(topic, 5)])),
     ]);
     await waitFor("five deliveries", () => seen.length === 5);
     await sub.stop();
@@ -105,8 +86,8 @@ describe("embedded log: appends inside a service's transaction", () => {
   it("lets a service emit straight into the log (its outbox stays empty) and drains what an earlier run left", async () => {
     const schema = unique("svc");
     await migrate(db, schema, messagingMigrations, "messaging");
-    const topic = item.topic;
-    await db.transaction((tx) => addToOutbox(tx, schema, [message(topic, 1)])); // an earlier run's
+    const topic = numbered.topic;
+    await db.transaction((tx) => addToOutbox(tx, schema, [numberedMessage(topic, 1)])); // an earlier run's
     const log = testLogger();
     const metrics = new Metrics();
     const relay = new OutboxRelay({ db, schema, service: "svc", transport, log, metrics, pollMs: 60_000 });
@@ -125,9 +106,9 @@ describe("embedded log: appends inside a service's transaction", () => {
     expect(ctx.usesOutbox).toBe(false);
     expect(await relay.drain()).toBe(1);
     await ctx.transaction(async (tx) => {
-      tx.emit(item, "k", { n: 2 });
+      tx.emit(numbered, "k", { n: 2 });
     });
-    expect(ns(await transport.read(topic))).toEqual([1, 2]);
+    expect(numbersOf(await transport.read(topic))).toEqual([1, 2]);
     expect(await db.query(`select * from "${schema}".outbox`)).toEqual([]);
     await relay.stop();
   });

@@ -1,27 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import type { Database } from "../../src/db/database.ts";
 import { openPglite, openPostgres } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
-import { defineContract } from "../../src/messaging/contracts.ts";
-import { createEnvelope } from "../../src/messaging/envelope.ts";
 import { addToOutbox, messagingMigrations, OutboxRelay } from "../../src/messaging/outbox.ts";
 import type { OutgoingMessage, Transport } from "../../src/messaging/transport.ts";
 import { Metrics } from "../../src/platform/metrics.ts";
 import { postgresUrl, testLogger, unique, waitFor } from "../support/index.ts";
-
-const item = defineContract({
-  type: "relay-test.item",
-  kind: "event",
-  schema: z.object({ n: z.number().int() }),
-  description: "outbox relay test message",
-});
-
-const message = (topic: string, n: number): OutgoingMessage => ({
-  topic,
-  key: "k",
-  envelope: createEnvelope({ type: item.type, key: "k", payload: { n }, source: "test" }),
-});
+import { numberedMessage, numbersOf } from "../support/numbered.ts";
 
 /**
  * A relay publishing to a stand-in log (this tests the relay): `publish` gets the `n` of each
@@ -34,8 +19,7 @@ function relayTo(
   publish: (ns: number[]) => Promise<void>,
 ): OutboxRelay {
   const transport = {
-    publish: (messages: readonly OutgoingMessage[]) =>
-      publish(messages.map((m) => (m.envelope.payload as { n: number }).n)),
+    publish: (messages: readonly OutgoingMessage[]) => publish(numbersOf(messages)),
   } as unknown as Transport;
   return new OutboxRelay({
     db,
@@ -64,11 +48,11 @@ describe.skipIf(!postgresUrl)("outbox relay on PostgreSQL", () => {
       // A transaction takes seq 1 and stays open; a second one takes seq 2 and commits.
       let commitLate!: () => void;
       const late = db.transaction(async (tx) => {
-        await addToOutbox(tx, schema, [message(topic, 1)]);
+        await addToOutbox(tx, schema, [numberedMessage(topic, 1)]);
         await new Promise<void>((resolve) => (commitLate = resolve));
       });
       await new Promise((r) => setTimeout(r, 50));
-      await db.transaction((tx) => addToOutbox(tx, schema, [message(topic, 2)]));
+      await db.transaction((tx) => addToOutbox(tx, schema, [numberedMessage(topic, 2)]));
 
       const published: number[] = [];
       // The log (a stand-in: this tests the relay): the late transaction commits while the
@@ -113,7 +97,7 @@ describe("outbox relay: when it looks", () => {
       await waitFor("the first, empty look", () => selects === 1, 5_000);
 
       const topic = unique("t");
-      await inner.transaction((tx) => addToOutbox(tx, schema, [message(topic, 1)]));
+      await inner.transaction((tx) => addToOutbox(tx, schema, [numberedMessage(topic, 1)]));
       relay.kick();
       await waitFor("the kicked row", () => published.length === 1, 5_000);
       // One select found the row; a batch shorter than the limit is not followed by another.
@@ -125,7 +109,7 @@ describe("outbox relay: when it looks", () => {
         addToOutbox(
           tx,
           schema,
-          [2, 3, 4].map((n) => message(topic, n)),
+          [2, 3, 4].map((n) => numberedMessage(topic, n)),
         ),
       );
       relay.kick();
