@@ -199,7 +199,7 @@ export class OutboxRelay {
     }
     // Publish what is left before stopping (best effort within the lifecycle's grace period).
     try {
-      while ((await this.relayOnce()) > 0);
+      await this.drain();
     } catch (error) {
       this.options.log.warn(
         { err: error },

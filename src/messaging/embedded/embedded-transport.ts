@@ -236,7 +236,6 @@ export class EmbeddedTransport implements Transport {
         try {
           const appended = nothingAppended();
           const messages = batch.flatMap((w) => ("messages" in w ? w.messages : []));
-          for (const message of messages) await this.partitionsOf(message.topic);
           await this.insert(this.db, messages, appended);
           this.applied(appended);
           for (const w of batch) w.resolve(undefined as never);
