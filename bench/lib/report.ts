@@ -460,8 +460,9 @@ function targetReview(results: Results): string[] {
   const inv = ok(embedded?.invoices);
   const invCost = ok(embedded?.cost)?.rows.find((r) => r.name.startsWith("invoice"));
   if (inv && inv.perSecond < 100) {
+    const invCeiling = invCost ? cpuBoundCeiling(invCost, cores) : 0;
     const perInvoice = invCost
-      ? ` On ${cores} cores the pipeline is bound by its total CPU, not by one thread: one invoice on an idle platform costs ${fmt(invCost.netCpuMs)} ms of CPU and ${fmt(invCost.statements)} SQL statements in ${fmt(invCost.transactions)} transactions (the command, the render worker, scoring, and the log's appends and offset commits; on the embedded defaults services append to the log inside their own transactions, with no outbox between), so ${cores} cores serve at most ${fmt(cpuBoundCeiling(invCost, cores))} invoices/s (measured: ${pct(inv.perSecond / cpuBoundCeiling(invCost, cores))} of that). 100/s needs at most ${fmt((cores * 1000) / 100)} ms of CPU per invoice.`
+      ? ` On ${cores} cores the pipeline is bound by its total CPU, not by one thread: one invoice on an idle platform costs ${fmt(invCost.netCpuMs)} ms of CPU and ${fmt(invCost.statements)} SQL statements in ${fmt(invCost.transactions)} transactions (the command, the render worker, scoring, and the log's appends and offset commits; on the embedded defaults services append to the log inside their own transactions, with no outbox between), so ${cores} cores serve at most ${fmt(invCeiling)} invoices/s (measured: ${pct(inv.perSecond / invCeiling)} of that). 100/s needs at most ${fmt((cores * 1000) / 100)} ms of CPU per invoice.`
       : "";
     const render =
       inv.renderCpuMs !== undefined
