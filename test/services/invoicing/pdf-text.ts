@@ -1,16 +1,19 @@
 import { inflateSync } from "node:zlib";
 
 /**
- * The text a PDF shows, for assertions: every content stream (inflated when compressed), every
- * hex string of its TJ/Tj operators decoded as WinAnsi ≈ Latin-1, one line per operator. Enough
- * for pdfkit's output with standard fonts; not a general PDF parser.
+ * The text a PDF shows, for assertions: every stream (inflated when compressed), every hex string
+ * of its TJ/Tj operators decoded as WinAnsi ≈ Latin-1, one line per operator. Enough for pdfkit's
+ * output with standard fonts; not a general PDF parser. A stream is read by its dictionary's
+ * `/Length`, never by looking for `endstream`: compressed bytes may end in a carriage return,
+ * which a search would take for the line break before `endstream`.
  */
 export function pdfText(pdf: Buffer): string {
   const raw = pdf.toString("latin1");
   const lines: string[] = [];
-  const streams = /stream\r?\n([\s\S]*?)\r?\nendstream/g;
+  const streams = /\/Length (\d+)\b[^>]*>>\s*stream\r?\n/g;
   for (let m = streams.exec(raw); m; m = streams.exec(raw)) {
-    const body = Buffer.from(m[1] ?? "", "latin1");
+    const start = m.index + m[0].length;
+    const body = pdf.subarray(start, start + Number(m[1]));
     let content: string;
     try {
       content = inflateSync(body).toString("latin1");
