@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import helmet from "helmet";
 
@@ -22,15 +23,38 @@ export const securityHeaderOptions = {
 };
 
 /**
- * Sets them on every request of `app`. helmet's middleware is built once: @fastify/helmet builds
- * it (and parses the CSP) per request, which the GET /me profile showed as a tenth of the
- * gateway's time.
+ * The headers helmet sets with these options, computed once: none of them depends on the
+ * request (no CSP nonce, no function directive), so helmet runs a single time against a
+ * recording response.
+ */
+export function securityHeaders(): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: number | string | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  // helmet ≥ 8.1 sets the headers synchronously and throws rather than passing errors on.
+  helmet(securityHeaderOptions)(
+    {} as IncomingMessage,
+    recorder as unknown as ServerResponse,
+    () => undefined,
+  );
+  return Object.freeze(headers);
+}
+
+/**
+ * Sets them on every answer of `app`, as Fastify reply headers: helmet's dozen middlewares no
+ * longer run per request (about 5 % of the gateway's time under GET /me load), and headers set
+ * on the raw response no longer send Node's `writeHead` down its merging path.
  */
 export function addSecurityHeaders(app: FastifyInstance): void {
-  const setHeaders = helmet(securityHeaderOptions);
-  app.addHook("onRequest", (request, reply, done) => {
-    // helmet ≥ 8.1 sets the headers synchronously and throws rather than passing errors on.
-    setHeaders(request.raw, reply.raw, () => undefined);
+  const headers = securityHeaders();
+  app.addHook("onRequest", (_request, reply, done) => {
+    void reply.headers(headers);
     done();
   });
 }
