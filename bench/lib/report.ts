@@ -462,7 +462,7 @@ function targetReview(results: Results): string[] {
   if (inv && inv.perSecond < 100) {
     const invCeiling = invCost ? cpuBoundCeiling(invCost, cores) : 0;
     const perInvoice = invCost
-      ? ` On ${cores} cores the pipeline is bound by its total CPU, not by one thread: one invoice on an idle platform costs ${fmt(invCost.netCpuMs)} ms of CPU and ${fmt(invCost.statements)} SQL statements in ${fmt(invCost.transactions)} transactions (the command, the render worker, scoring, and the log's appends and offset commits; on the embedded defaults services append to the log inside their own transactions, with no outbox between), so ${cores} cores serve at most ${fmt(invCeiling)} invoices/s (measured: ${pct(inv.perSecond / invCeiling)} of that). 100/s needs at most ${fmt((cores * 1000) / 100)} ms of CPU per invoice.`
+      ? ` On ${cores} cores the pipeline is bound by its total CPU, not by one thread: one invoice on an idle platform costs ${fmt(invCost.netCpuMs)} ms of CPU and ${fmt(invCost.statements)} SQL statements in ${fmt(invCost.transactions)} transactions (the command, the render worker, scoring, and the log's appends and offset commits; on the embedded defaults services append to the log inside their own transactions, with no outbox between), so at that cost ${cores} cores would serve ${fmt(invCeiling)} invoices/s; under load invoices share the log's appends, wake-ups and offset commits, and the measured rate was ${pct(inv.perSecond / invCeiling)} of that. 100/s needs at most ${fmt((cores * 1000) / 100)} ms of CPU per invoice.`
       : "";
     const render =
       inv.renderCpuMs !== undefined
