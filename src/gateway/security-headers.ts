@@ -30,8 +30,8 @@ export const securityHeaderOptions = {
 export function securityHeaders(): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
   const recorder = {
-    setHeader: (name: string, value: number | string | readonly string[]) => {
-      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+    setHeader: (name: string, value: string) => {
+      headers[name.toLowerCase()] = value;
     },
     removeHeader: (name: string) => {
       delete headers[name.toLowerCase()];
