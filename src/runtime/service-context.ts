@@ -218,11 +218,16 @@ export class ServiceContext {
         if (options.prepare && (await wasHandled(this.db, this.schema, consumer, envelope.id))) return;
         const prepared = (options.prepare ? await options.prepare(payload) : undefined) as P;
         await handleOnce(this.sending, this.schema, consumer, envelope.id, async (raw) => {
-          const { tx, flush } = this.wrap(raw);
+          const { tx, push, flush } = this.wrap(raw);
           const outcome = await handler(payload, envelope as Envelope<z.infer<Req>>, tx, prepared);
+          // The reply commits with the handler's own writes and events, in one append: all or none.
+          const message = replyTo(
+            command,
+            envelope,
+            outcome instanceof Rejection ? { error: outcome.error } : { result: outcome },
+          );
+          if (message) push(message);
           await flush();
-          // The reply commits with the handler's own writes: both or neither.
-          await reply(raw, outcome instanceof Rejection ? { error: outcome.error } : { result: outcome });
         });
       } catch (error) {
         // A retryable failure is retried by the consumer. Any other is the answer: the
