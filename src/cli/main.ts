@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { AddressInfo } from "node:net";
 import { buildGateway } from "../gateway/gateway.ts";
+import { DataDirInUseError } from "../db/data-dir-lock.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { initTelemetry } from "../platform/telemetry.ts";
 import { startOpsServer } from "../runtime/ops-server.ts";
@@ -184,7 +185,7 @@ function exitWithParent(): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof DataDirInUseError) {
       console.error(error.message);
       if (error instanceof UsageError) console.error(`\n${usage}`);
       process.exit(2);

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Config, ServiceName } from "../platform/config.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 import type { Database } from "./database.ts";
 import { openPglite, openPostgres } from "./database.ts";
 
@@ -19,7 +20,14 @@ export class DatabaseProvider {
   async forService(service: ServiceName | "log"): Promise<Database> {
     const url = this.config.databaseUrlFor(service);
     if (!url) {
-      this.pglite ??= openPglite(this.options.inMemory ? undefined : join(this.config.DATA_DIR, "pglite"));
+      if (!this.pglite) {
+        const opening = this.options.inMemory ? openPglite() : this.openOnDisk();
+        this.pglite = opening;
+        // A failed open (the directory is in use, say) is not kept: the next call tries again.
+        opening.catch(() => {
+          if (this.pglite === opening) this.pglite = undefined;
+        });
+      }
       return this.pglite;
     }
     let pool = this.pools.get(url);
@@ -28,6 +36,27 @@ export class DatabaseProvider {
       this.pools.set(url, pool);
     }
     return pool;
+  }
+
+  /** PGlite in DATA_DIR, which this process then holds until close (see lockDataDir). */
+  private async openOnDisk(): Promise<Database> {
+    const lock = lockDataDir(this.config.DATA_DIR);
+    try {
+      const db = await openPglite(join(this.config.DATA_DIR, "pglite"));
+      return {
+        ...db,
+        close: async () => {
+          try {
+            await db.close();
+          } finally {
+            lock.release();
+          }
+        },
+      };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
