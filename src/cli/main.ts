@@ -99,26 +99,35 @@ async function main(argv: string[]): Promise<number> {
     });
     platform.lifecycle.add({ name: "telemetry", stop: () => telemetry.shutdown() });
     if (values.supervised) exitWithParent();
-    await platform.start();
-    if (config.OPS_PORT !== undefined) {
-      const ops = await startOpsServer(platform, config.HOST, config.OPS_PORT);
-      await platform.lifecycle.startPart({ name: "ops-server", stop: () => ops.close() });
-      platform.log.info({ port: ops.port }, "operations endpoints: /healthz /readyz /metrics");
-    }
-    if (withGateway) {
-      const gateway = await buildGateway(platform);
-      await platform.lifecycle.startPart({
-        name: "gateway",
-        start: () => gateway.start(),
-        stop: () => gateway.stop(),
-      });
-      await gateway.app.listen({ host: config.HOST, port: config.PORT });
-      const { port } = gateway.app.server.address() as AddressInfo;
-      await bootstrapAdmin(platform);
-      const url = config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
-      console.log(`Ledgerline is running at ${url}  (transport: ${platform.transport.kind}; Ctrl-C stops)`);
-    } else {
-      console.log(`Ledgerline services running: ${names.join(", ")} (transport: ${platform.transport.kind})`);
+    try {
+      await platform.start();
+      if (config.OPS_PORT !== undefined) {
+        const ops = await startOpsServer(platform, config.HOST, config.OPS_PORT);
+        await platform.lifecycle.startPart({ name: "ops-server", stop: () => ops.close() });
+        platform.log.info({ port: ops.port }, "operations endpoints: /healthz /readyz /metrics");
+      }
+      if (withGateway) {
+        const gateway = await buildGateway(platform);
+        await platform.lifecycle.startPart({
+          name: "gateway",
+          start: () => gateway.start(),
+          stop: () => gateway.stop(),
+        });
+        await gateway.app.listen({ host: config.HOST, port: config.PORT });
+        const { port } = gateway.app.server.address() as AddressInfo;
+        await bootstrapAdmin(platform);
+        const url = config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
+        console.log(`Ledgerline is running at ${url}  (transport: ${platform.transport.kind}; Ctrl-C stops)`);
+      } else {
+        console.log(
+          `Ledgerline services running: ${names.join(", ")} (transport: ${platform.transport.kind})`,
+        );
+      }
+    } catch (error) {
+      // Whatever started is stopped (the data directory's lock and PGlite closed cleanly), and a
+      // port in use is said in one line.
+      await platform.lifecycle.stop();
+      throw portInUse(error, config) ?? error;
     }
     await new Promise<void>((resolve) => platform.lifecycle.handleSignals(resolve));
     console.log("Ledgerline stopped.");
@@ -175,6 +184,16 @@ class UsageError extends Error {}
  * Under `ledgerline cluster` (--supervised): stop gracefully when the supervisor is gone, so a
  * supervisor killed with -9 leaves no process behind.
  */
+/** EADDRINUSE on PORT or OPS_PORT, as the configuration problem it is. */
+function portInUse(error: unknown, config: { HOST: string; PORT: number; OPS_PORT?: number }) {
+  const e = error as { code?: string; port?: number };
+  if (e?.code !== "EADDRINUSE") return undefined;
+  const variable = e.port === config.OPS_PORT && config.OPS_PORT !== undefined ? "OPS_PORT" : "PORT";
+  return new ConfigError([
+    `${variable}: ${config.HOST}:${e.port ?? config.PORT} is in use by another process; stop it or choose a free port`,
+  ]);
+}
+
 function exitWithParent(): void {
   const parent = process.ppid;
   setInterval(() => {

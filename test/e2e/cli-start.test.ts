@@ -1,0 +1,59 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo, Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCK_FILE } from "../../src/db/data-dir-lock.ts";
+import { TEST_SECRET } from "../support/index.ts";
+
+const run = promisify(execFile);
+
+describe("ledgerline start, when it cannot", () => {
+  let dir: string;
+  let taken: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ledgerline-start-"));
+    taken = createServer();
+    await new Promise<void>((listening) => taken.listen(0, "127.0.0.1", listening));
+    port = (taken.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((closed) => taken.close(closed));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("says in one line that PORT is taken, exits 2, and leaves the data directory unlocked", async () => {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([key]) => !key.startsWith("DATABASE_URL") && key !== "KAFKA_BROKERS",
+      ),
+    );
+    const outcome = await run(process.execPath, [resolve("bin/ledgerline.js"), "start"], {
+      env: {
+        ...env,
+        DATA_DIR: dir,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        LEDGERLINE_SECRET: TEST_SECRET,
+        LOG_LEVEL: "warn",
+      },
+      timeout: 120_000,
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain(
+      `PORT: 127.0.0.1:${port} is in use by another process; stop it or choose a free port`,
+    );
+    expect(outcome.stderr).not.toMatch(/\n\s+at /);
+    // The platform was stopped, not abandoned: its lock is gone, so the next start needs no takeover.
+    expect(existsSync(join(dir, "pglite"))).toBe(true);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+});
