@@ -38,6 +38,7 @@ import type {
   LimitResult,
   RateResult,
   Results,
+  ServerCpu,
   Skipped,
   StackResults,
 } from "./lib/results.ts";
@@ -375,12 +376,26 @@ async function tokensFor(stack: Stack, emails: readonly string[]): Promise<strin
 }
 
 /** Closed-loop throughput at each concurrency in S.meConcurrency; the best run is the figure. */
-async function bestOf(url: string, tokens: readonly string[]): Promise<RateResult> {
+async function bestOf(
+  url: string,
+  tokens: readonly string[],
+  serverPid: number | undefined,
+): Promise<RateResult> {
   let best: RateResult | undefined;
-  const runs: { connections: number; rate: number; p99: number }[] = [];
+  const runs: { connections: number; rate: number; p99: number; server?: ServerCpu }[] = [];
   for (const connections of S.meConcurrency) {
-    const run = rateResult(await autocannonLoad({ url, connections, durationSec: S.meSeconds, tokens }));
-    runs.push({ connections, rate: run.rate, p99: run.latency.p99 });
+    const before = serverPid === undefined ? undefined : cpuSeconds(serverPid);
+    const load = await autocannonLoad({ url, connections, durationSec: S.meSeconds, tokens });
+    const after = serverPid === undefined ? undefined : cpuSeconds(serverPid);
+    const server: ServerCpu | undefined =
+      before !== undefined && after !== undefined && load.ok > 0
+        ? {
+            usPerRequest: ((after - before) * 1e6) / load.ok,
+            busy: (after - before) / (load.elapsedMs / 1000),
+          }
+        : undefined;
+    const run: RateResult = { ...rateResult(load), ...(server ? { server } : {}) };
+    runs.push({ connections, rate: run.rate, p99: run.latency.p99, ...(server ? { server } : {}) });
     if (!best || run.rate > best.rate) best = run;
   }
   return { ...best!, runs };
@@ -397,7 +412,7 @@ async function meLoad(stack: Stack, tokens: readonly string[]): Promise<RateResu
   } finally {
     client.close();
   }
-  return bestOf(`${stack.url}/api/v1/me`, tokens);
+  return bestOf(`${stack.url}/api/v1/me`, tokens, stack.child.process.pid);
 }
 
 /** A hello-world yardstick: `/hello` (bare) or `/secure/hello` (with the gateway's security headers). */
@@ -407,7 +422,7 @@ async function helloLoad(path: string): Promise<RateResult> {
     const { url } = await child.ready;
     const tokens = ["bench-token-for-equal-work"];
     await autocannonLoad({ url: `${url}${path}`, connections: 8, durationSec: 1, tokens });
-    return await bestOf(`${url}${path}`, tokens);
+    return await bestOf(`${url}${path}`, tokens, child.process.pid);
   } finally {
     await child.stop();
   }

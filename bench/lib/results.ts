@@ -18,12 +18,22 @@ export interface LimitResult {
   readonly durationMs: number;
 }
 
+/** CPU the process under test used during a load run (every thread, from /proc). */
+export interface ServerCpu {
+  /** CPU time per answered request, µs. */
+  readonly usPerRequest: number;
+  /** CPU time over wall time: 1 is one core fully busy. */
+  readonly busy: number;
+}
+
 export interface RateResult {
   readonly rate: number;
   readonly latency: Summary;
   readonly sent: number;
   /** Runs at several concurrencies, when the figure is the best of them. */
-  readonly runs?: readonly { connections: number; rate: number; p99: number }[];
+  readonly runs?: readonly { connections: number; rate: number; p99: number; server?: ServerCpu }[];
+  /** The process under test's CPU in the (best) run, when measured. */
+  readonly server?: ServerCpu;
   readonly ok: number;
   readonly failed: number;
   readonly statuses: Record<string, number>;
