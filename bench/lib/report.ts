@@ -447,6 +447,13 @@ function targetReview(results: Results): string[] {
       `- **GET /api/v1/me ≥ 50 % of bare Fastify.** /me is now served from the gateway's caches (session and profile, no round trip over the log): ${fmt(me.rate)} req/s = ${pct(me.rate / hello.rate)}.${cpu} What remains is per request and not optional: the security headers of every answer (helmet's twelve and the CSP, about 1 KB against the hello-world's 150 bytes; \`writev\` is the hottest function in the /me profile below), a span and correlation id, the session lookup (a SHA-256 of the token) and the error-shape hooks. ${secure ? `The same hello-world with only those headers added serves ${fmt(secure.rate)} req/s, ${pct(secure.rate / hello.rate)} of the bare one. Proposed instead: ≥ 50 % of that hello-world with the same security headers — ${me.rate >= secure.rate / 2 ? "holds" : "misses"} here (${pct(me.rate / secure.rate)}).` : "Proposed instead: ≥ 50 % of a Fastify hello-world that sends the same security headers (not measured in this run)."}`,
     );
   }
+  const rrEmbedded = ok(embedded?.requestReply);
+  const echo = ok(embedded?.cost)?.rows.find((r) => r.name.startsWith("bench.echo"));
+  if (rrEmbedded && rrEmbedded.p50 > 2 && echo) {
+    out.push(
+      `- **Request-reply p50 ≤ 2 ms (embedded)** is not a wrong target; on this run it misses by little: p50 ${fmt(rrEmbedded.p50)} ms. One round trip costs ${fmt(echo.netCpuMs)} ms of CPU on an idle platform (${fmt(echo.statements)} SQL statements in single-threaded PGlite, the envelope checks, the reply), most of it on the path the requester waits for, so the figure moves with how fast the machine is that hour: the argon2 limit of the same run, ${ok(results.limit) ? `one hash ${fmt(ok(results.limit)!.oneHash.p50)} ms,` : "measured above,"} shows it. Fewer statements per command would give it room.`,
+    );
+  }
   const rr = ok(kafka?.requestReply);
   if (rr) {
     out.push(
@@ -665,11 +672,11 @@ export function writeReport(results: Results, outDir: string): { summary: string
   add(
     fp
       ? [
-          "`node bin/ledgerline.js start` (every service, embedded defaults) as a child process with `DATA_DIR` in a temporary directory: started once to create and migrate the data directory, stopped, then started again and timed from spawn to the first `200` of `/readyz`.",
+          "`node bin/ledgerline.js start` (every service, embedded defaults) as a child process with `DATA_DIR` in a temporary directory: started once to create and migrate the data directory, stopped, then started again and timed from spawn to the first `200` of `/readyz`; with several warm starts, the median counts.",
           "",
           "| Figure | Value | Reference |",
           "| --- | --- | --- |",
-          `| Start → ready, warm data directory | **${fmt(fp.readyMs / 1000)} s** | target ≤ 5 s |`,
+          `| Start → ready, warm data directory | **${fmt(fp.readyMs / 1000)} s**${fp.warmReadyMs.length > 1 ? ` (median of ${fp.warmReadyMs.map((ms) => fmt(ms / 1000)).join(", ")} s)` : ""} | target ≤ 5 s |`,
           `| Start → ready, first start (empty data directory) | ${fmt(fp.coldReadyMs / 1000)} s | |`,
           `| RSS idle (${fmt(Number(results.settings.settleMs) / 1000)} s after ready) | **${fmt(fp.idleRssMiB)} MiB** | target ≤ PGlite alone + 200 MB = ${fmt(fp.pgliteAloneMiB + 200)} MiB |`,
           `| CPU while idle | ${pct(fp.idleCpuShare)} of one core | polling by the embedded log's partition readers and the outbox relays |`,

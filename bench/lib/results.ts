@@ -97,7 +97,9 @@ export interface EnumerationResult {
 }
 
 export interface FootprintResult {
+  /** The median of the warm starts. */
   readonly readyMs: number;
+  readonly warmReadyMs: readonly number[];
   readonly coldReadyMs: number;
   readonly idleRssMiB: number;
   /** CPU time the idle process used per second of wall time (1 = one core busy). */
