@@ -180,10 +180,6 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-/**
- * Under `ledgerline cluster` (--supervised): stop gracefully when the supervisor is gone, so a
- * supervisor killed with -9 leaves no process behind.
- */
 /** EADDRINUSE on PORT or OPS_PORT, as the configuration problem it is. */
 function portInUse(error: unknown, config: { HOST: string; PORT: number; OPS_PORT?: number }) {
   const e = error as { code?: string; port?: number };
@@ -194,6 +190,10 @@ function portInUse(error: unknown, config: { HOST: string; PORT: number; OPS_POR
   ]);
 }
 
+/**
+ * Under `ledgerline cluster` (--supervised): stop gracefully when the supervisor is gone, so a
+ * supervisor killed with -9 leaves no process behind.
+ */
 function exitWithParent(): void {
   const parent = process.ppid;
   setInterval(() => {

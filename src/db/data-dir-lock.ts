@@ -100,7 +100,12 @@ export function lockDataDir(dir: string): { release(): void } {
       released = true;
       held.delete(path);
       const holder = readHolder(path);
-      if (holder?.pid === me.pid && holder.startedAt === me.startedAt) unlinkSync(path);
+      if (holder?.pid !== me.pid || holder.startedAt !== me.startedAt) return;
+      try {
+        unlinkSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
     },
   };
 }
