@@ -28,7 +28,8 @@ export class DataDirInUseError extends Error {
           : "a process whose lock file cannot be read";
     super(
       `DATA_DIR ${dir} is in use (${who}). ` +
-        "Stop it first, or give this process a DATA_DIR of its own. " +
+        "Stop it first, or give this process a DATA_DIR of its own (services in separate processes " +
+        "share PostgreSQL and Kafka instead: DATABASE_URL, KAFKA_BROKERS). " +
         `If no such process runs, delete ${join(dir, LOCK_FILE)}.`,
     );
     this.name = "DataDirInUseError";

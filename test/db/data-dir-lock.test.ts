@@ -122,7 +122,8 @@ describe("data directory lock", () => {
       expect(outcome.stderr.trim()).toBe(
         `DATA_DIR ${dir} is in use (process ${process.pid} on ${hostname()}, since ` +
           `${(JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as { startedAt: string }).startedAt}). ` +
-          "Stop it first, or give this process a DATA_DIR of its own. " +
+          "Stop it first, or give this process a DATA_DIR of its own (services in separate processes " +
+          "share PostgreSQL and Kafka instead: DATABASE_URL, KAFKA_BROKERS). " +
           `If no such process runs, delete ${join(dir, LOCK_FILE)}.`,
       );
     } finally {
