@@ -74,6 +74,7 @@ export class CountingProvider extends DatabaseProvider {
         return db.transaction((tx) => fn(executor(tx)));
       },
       exec: (script) => db.exec(script),
+      tryLock: (name) => db.tryLock(name),
       ping: () => db.ping(),
       close: () => db.close(),
     };

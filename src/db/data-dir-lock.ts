@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { InUseError } from "../platform/in-use.ts";
 
 /** What the lock file says about its holder. */
 interface Holder {
@@ -13,9 +14,7 @@ interface Holder {
  * Another process holds the data directory. PGlite keeps its own copy of the database's pages in
  * each process, so two processes on one directory overwrite each other's writes and corrupt it.
  */
-export class DataDirInUseError extends Error {
-  readonly code = "DATA_DIR_IN_USE";
-
+export class DataDirInUseError extends InUseError {
   constructor(
     readonly dir: string,
     readonly holder: Holder | undefined,
@@ -27,12 +26,12 @@ export class DataDirInUseError extends Error {
           ? `process ${holder.pid} on ${holder.host}, since ${holder.startedAt}`
           : "a process whose lock file cannot be read";
     super(
+      "DATA_DIR_IN_USE",
       `DATA_DIR ${dir} is in use (${who}). ` +
         "Stop it first, or give this process a DATA_DIR of its own (services in separate processes " +
         "share PostgreSQL and Kafka instead: DATABASE_URL, KAFKA_BROKERS). " +
         `If no such process runs, delete ${join(dir, LOCK_FILE)}.`,
     );
-    this.name = "DataDirInUseError";
   }
 }
 

@@ -15,6 +15,13 @@ export interface Database extends Executor {
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   /** Several statements, no parameters (migrations). */
   exec(script: string): Promise<void>;
+  /**
+   * Takes a lock only one process may hold (a PostgreSQL session advisory lock on a connection
+   * of its own, kept until released or the connection ends): its release, or undefined when
+   * another session holds it. PGlite belongs to one process already (its data directory's lock),
+   * so there it always succeeds.
+   */
+  tryLock(name: string): Promise<(() => Promise<void>) | undefined>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,6 +47,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     exec: async (script) => {
       await pg.exec(script);
     },
+    tryLock: async () => async () => {},
     ping: async () => {
       await pg.query("select 1");
     },
@@ -86,6 +94,28 @@ export function openPostgres(
       (await sql.begin((tx) => fn({ query: (text, params) => run(tx, text, params) }))) as never,
     exec: async (script) => {
       await sql.unsafe(script);
+    },
+    tryLock: async (name) => {
+      // Two 32-bit keys: the namespace and the name, so unrelated advisory locks do not collide.
+      const reserved = await sql.reserve();
+      try {
+        const [row] = await reserved<{ ok: boolean }[]>`
+          select pg_try_advisory_lock(hashtext('ledgerline'), hashtext(${name})) as ok`;
+        if (!row?.ok) {
+          reserved.release();
+          return undefined;
+        }
+      } catch (error) {
+        reserved.release();
+        throw error;
+      }
+      return async () => {
+        try {
+          await reserved`select pg_advisory_unlock(hashtext('ledgerline'), hashtext(${name}))`;
+        } finally {
+          reserved.release();
+        }
+      };
     },
     ping: async () => {
       await sql`select 1`;

@@ -3,6 +3,7 @@ import type { Database, Executor } from "../../db/database.ts";
 import { ident } from "../../db/database.ts";
 import { migrate } from "../../db/migrate.ts";
 import { sleep } from "../../platform/clock.ts";
+import { InUseError } from "../../platform/in-use.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { Envelope } from "../envelope.ts";
 import { partitionFor } from "../partitioner.ts";
@@ -78,6 +79,18 @@ interface TailEntry {
 
 const slotOf = (ref: PartitionRef): string => `${ref.topic}:${ref.partition}`;
 
+/** Another process writes this embedded log: it has one writer, which assigns the offsets. */
+export class EmbeddedLogInUseError extends InUseError {
+  constructor(readonly schema: string) {
+    super(
+      "LOG_IN_USE",
+      `The embedded log (schema ${schema}) is in use by another process: it has one writer. ` +
+        "Run every service in one process, or give processes that run apart a log they can share: " +
+        "Kafka (KAFKA_BROKERS).",
+    );
+  }
+}
+
 /**
  * A durable, partitioned log kept in the embedded database, for one process. Writes go through
  * one queue, so offsets are assigned and committed in order and a reader never sees offset n+1
@@ -108,6 +121,7 @@ export class EmbeddedTransport implements Transport {
   private writing = false;
   private retentionTimer: NodeJS.Timeout | undefined;
   private started = false;
+  private releaseWriter: (() => Promise<void>) | undefined;
 
   constructor(options: EmbeddedTransportOptions) {
     this.db = options.db;
@@ -124,6 +138,21 @@ export class EmbeddedTransport implements Transport {
 
   async start(): Promise<void> {
     if (this.started) return;
+    // This process assigns the offsets from what it knows: a second writer would reuse them.
+    this.releaseWriter = await this.db.tryLock(`log:${this.schemaName}`);
+    if (!this.releaseWriter) throw new EmbeddedLogInUseError(this.schemaName);
+    try {
+      await this.load();
+    } catch (error) {
+      await this.releaseWriterLock();
+      throw error;
+    }
+    this.retentionTimer = setInterval(() => void this.applyRetention(), 60 * 60 * 1000).unref();
+    this.started = true;
+  }
+
+  /** The log's tables, its topics and every partition's end. */
+  private async load(): Promise<void> {
     await migrate(this.db, this.schemaName, logMigrations);
     const rows = await this.db.query<{ topic: string; partitions: number }>(
       `select topic, partitions from ${this.s}.topics`,
@@ -133,8 +162,6 @@ export class EmbeddedTransport implements Transport {
       `select topic, partition, max("offset") + 1 as next from ${this.s}.messages group by topic, partition`,
     );
     for (const row of ends) this.nextOffsets.set(`${row.topic}:${row.partition}`, Number(row.next));
-    this.retentionTimer = setInterval(() => void this.applyRetention(), 60 * 60 * 1000).unref();
-    this.started = true;
   }
 
   async stop(): Promise<void> {
@@ -143,6 +170,16 @@ export class EmbeddedTransport implements Transport {
     // Let queued writes finish: they were acknowledged to nobody yet, but losing them is worse.
     while (this.writing || this.queue.length > 0) await sleep(5);
     this.started = false;
+    await this.releaseWriterLock();
+  }
+
+  private async releaseWriterLock(): Promise<void> {
+    const release = this.releaseWriter;
+    this.releaseWriter = undefined;
+    // A lost connection took the lock with it already.
+    await release?.().catch((error: unknown) =>
+      this.log.warn({ err: error }, "could not release the log's writer lock"),
+    );
   }
 
   async ping(): Promise<void> {
