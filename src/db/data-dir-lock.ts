@@ -19,12 +19,9 @@ export class DataDirInUseError extends InUseError {
     readonly dir: string,
     readonly holder: Holder | undefined,
   ) {
-    const who =
-      holder?.pid === process.pid
-        ? "this process: it is open here already"
-        : holder
-          ? `process ${holder.pid} on ${holder.host}, since ${holder.startedAt}`
-          : "a process whose lock file cannot be read";
+    const who = holder
+      ? `process ${holder.pid} on ${holder.host}, since ${holder.startedAt}`
+      : "a process whose lock file cannot be read";
     super(
       "DATA_DIR_IN_USE",
       `DATA_DIR ${dir} is in use (${who}). ` +
@@ -37,8 +34,8 @@ export class DataDirInUseError extends InUseError {
 
 export const LOCK_FILE = "ledgerline.pid";
 
-/** Directories this process holds (a second provider in the same process is refused too). */
-const held = new Set<string>();
+/** Lock files this process holds, and as whom (a second provider in this process is refused too). */
+const held = new Map<string, Holder>();
 
 function isAlive(pid: number): boolean {
   try {
@@ -70,7 +67,8 @@ function readHolder(path: string): Holder | undefined {
 export function lockDataDir(dir: string): { release(): void } {
   const path = join(resolve(dir), LOCK_FILE);
   const me: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-  if (held.has(path)) throw new DataDirInUseError(dir, me);
+  const holding = held.get(path);
+  if (holding) throw new DataDirInUseError(dir, holding);
   mkdirSync(dir, { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {
@@ -92,7 +90,7 @@ export function lockDataDir(dir: string): { release(): void } {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
   }
-  held.add(path);
+  held.set(path, me);
   let released = false;
   return {
     release: () => {

@@ -205,11 +205,12 @@ export class ServiceContext {
     return this.subscribe(consumer, [command.request.topic], async (envelope) => {
       if (envelope.type !== command.request.type) return;
       if (this.expired(consumer, envelope)) return;
-      const reply = (raw: SendingTx, outcome: { result: z.infer<Res> } | { error: unknown }) => {
-        const { push, flush } = this.wrap(raw);
+      const pushReply = (
+        push: (message: OutgoingMessage) => void,
+        outcome: { result: z.infer<Res> } | { error: unknown },
+      ) => {
         const message = replyTo(command, envelope, outcome);
         if (message) push(message);
-        return flush();
       };
       try {
         const payload = envelope.payload as z.infer<Req>;
@@ -221,19 +222,18 @@ export class ServiceContext {
           const { tx, push, flush } = this.wrap(raw);
           const outcome = await handler(payload, envelope as Envelope<z.infer<Req>>, tx, prepared);
           // The reply commits with the handler's own writes and events, in one append: all or none.
-          const message = replyTo(
-            command,
-            envelope,
-            outcome instanceof Rejection ? { error: outcome.error } : { result: outcome },
-          );
-          if (message) push(message);
+          pushReply(push, outcome instanceof Rejection ? { error: outcome.error } : { result: outcome });
           await flush();
         });
       } catch (error) {
         // A retryable failure is retried by the consumer. Any other is the answer: the
         // handler's writes rolled back, and the error reply is recorded once.
         if (canRetry(error)) throw error;
-        await handleOnce(this.sending, this.schema, consumer, envelope.id, (raw) => reply(raw, { error }));
+        await handleOnce(this.sending, this.schema, consumer, envelope.id, (raw) => {
+          const { push, flush } = this.wrap(raw);
+          pushReply(push, { error });
+          return flush();
+        });
       }
     });
   }

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { DataDirInUseError, LOCK_FILE, lockDataDir } from "../../src/db/data-dir-lock.ts";
 import { DatabaseProvider } from "../../src/db/provider.ts";
-import { TEST_SECRET, testConfig } from "../support/index.ts";
+import { TEST_SECRET, embeddedEnv, testConfig } from "../support/index.ts";
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -29,13 +29,6 @@ async function otherProcess(): Promise<ChildProcess> {
   children.push(child);
   await new Promise((ready) => child.once("spawn", ready));
   return child;
-}
-
-/** This environment without the variables that would move the databases or the log elsewhere. */
-function embeddedEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("DATABASE_URL") && key !== "KAFKA_BROKERS"),
-  );
 }
 
 afterEach(() => {

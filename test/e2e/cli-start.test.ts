@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../../src/db/data-dir-lock.ts";
-import { TEST_SECRET } from "../support/index.ts";
+import { TEST_SECRET, embeddedEnv } from "../support/index.ts";
 
 const run = promisify(execFile);
 
@@ -28,14 +28,9 @@ describe("ledgerline start, when it cannot", () => {
   });
 
   it("says in one line that PORT is taken, exits 2, and leaves the data directory unlocked", async () => {
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([key]) => !key.startsWith("DATABASE_URL") && key !== "KAFKA_BROKERS",
-      ),
-    );
     const outcome = await run(process.execPath, [resolve("bin/ledgerline.js"), "start"], {
       env: {
-        ...env,
+        ...embeddedEnv(),
         DATA_DIR: dir,
         HOST: "127.0.0.1",
         PORT: String(port),

@@ -51,6 +51,16 @@ export async function waitFor<T>(
 }
 
 /** PostgreSQL for the suites that need it: DATABASE_URL, or skipped with one clear line. */
+/**
+ * This environment without what would move the databases or the log elsewhere: for a child
+ * `ledgerline` process that must run on the embedded defaults whatever the suite runs on.
+ */
+export function embeddedEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith("DATABASE_URL") && key !== "KAFKA_BROKERS"),
+  );
+}
+
 export const postgresUrl = process.env.DATABASE_URL;
 export const kafkaBrokers = process.env.KAFKA_BROKERS;
 
