@@ -1,5 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 
 export type Row = Record<string, unknown>;
@@ -24,39 +22,6 @@ export interface Database extends Executor {
   tryLock(name: string): Promise<(() => Promise<void>) | undefined>;
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Opens PGlite: in memory when dataDir is undefined or "memory://", else persisted in dataDir. */
-export async function openPglite(dataDir?: string): Promise<Database> {
-  const inMemory = dataDir === undefined || dataDir.startsWith("memory://");
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(inMemory ? undefined : dataDir);
-  let closed = false;
-  return {
-    kind: "pglite",
-    async query<T>(text: string, params?: readonly unknown[]) {
-      return (await pg.query<T>(text, params as unknown[])).rows;
-    },
-    transaction: (fn) =>
-      pg.transaction((tx) =>
-        fn({
-          query: async <T>(text: string, params?: readonly unknown[]) =>
-            (await tx.query<T>(text, params as unknown[])).rows,
-        }),
-      ),
-    exec: async (script) => {
-      await pg.exec(script);
-    },
-    tryLock: async () => async () => {},
-    ping: async () => {
-      await pg.query("select 1");
-    },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await pg.close();
-    },
-  };
 }
 
 /** Opens a postgres.js pool. Multi-host URLs and target_session_attrs make failover config-free. */

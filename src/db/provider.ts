@@ -2,7 +2,8 @@ import { join } from "node:path";
 import type { Config, ServiceName } from "../platform/config.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import type { Database } from "./database.ts";
-import { openPglite, openPostgres } from "./database.ts";
+import { openPostgres } from "./database.ts";
+import { openPglite } from "./pglite.ts";
 
 /**
  * Hands each service its database: the one PGlite instance of this process (PGlite costs

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "../../src/db/database.ts";
-import { openPglite } from "../../src/db/database.ts";
+import { openPglite } from "../../src/db/pglite.ts";
 import { EmbeddedTransport } from "../../src/messaging/embedded/embedded-transport.ts";
 import type { Transport } from "../../src/messaging/transport.ts";
 import { testLogger } from "../support/index.ts";

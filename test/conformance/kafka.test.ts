@@ -1,6 +1,6 @@
 import { describe, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
-import { openPglite } from "../../src/db/database.ts";
+import { openPglite } from "../../src/db/pglite.ts";
 import { KafkaTransport } from "../../src/messaging/kafka/kafka-transport.ts";
 import type { Transport } from "../../src/messaging/transport.ts";
 import { announceSkip, kafkaBrokers, testLogger, unique } from "../support/index.ts";

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
-import {
-  isDatabaseUnavailable,
-  openPglite,
-  openPostgres,
-  reconnectDelaySeconds,
-} from "../../src/db/database.ts";
+import { isDatabaseUnavailable, openPostgres, reconnectDelaySeconds } from "../../src/db/database.ts";
+import { openPglite } from "../../src/db/pglite.ts";
 import type { Migration } from "../../src/db/migrate.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { CuttableProxy } from "../support/cuttable-proxy.ts";
@@ -86,6 +82,33 @@ function describeDatabase(name: string, open: () => Promise<Database>): void {
       expect(error).toBeInstanceOf(Error);
       expect(error).toMatchObject({ code: "23505" });
       expect(isDatabaseUnavailable(error)).toBe(false);
+    });
+
+    it("takes null, bytea, text[] and Date parameters and returns them as they went in", async () => {
+      const bytes = Buffer.from([0, 1, 2, 250, 255]);
+      const at = new Date("2026-12-02T10:00:00.123Z");
+      const [row] = await db.query<{ nothing: string | null; b: Uint8Array; a: string[]; t: Date }>(
+        "select $1::text as nothing, $2::bytea as b, $3::text[] as a, $4::timestamptz as t",
+        [null, bytes, ["x", "y, z"], at],
+      );
+      expect(row?.nothing).toBeNull();
+      expect(Buffer.from(row!.b)).toEqual(bytes);
+      expect(row?.a).toEqual(["x", "y, z"]);
+      expect(row?.t.getTime()).toBe(at.getTime());
+    });
+
+    it("commits nothing of a transaction whose failed statement was caught", async () => {
+      const schema = unique("abort");
+      await migrate(db, schema, migrations);
+      await db.query(`insert into ${schema}.things (name) values ('taken')`);
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query(`insert into ${schema}.things (name) values ('inside')`);
+          await tx.query(`insert into ${schema}.things (name) values ('taken')`).catch(() => undefined);
+        }),
+      ).rejects.toThrow();
+      const rows = await db.query<{ name: string }>(`select name from ${schema}.things order by name`);
+      expect(rows.map((r) => r.name)).toEqual(["taken"]);
     });
 
     it("returns int8 as a number, a jsonb object parameter as that object and timestamptz as a Date", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
-import { openPglite, openPostgres } from "../../src/db/database.ts";
+import { openPostgres } from "../../src/db/database.ts";
+import { openPglite } from "../../src/db/pglite.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { EmbeddedTransport } from "../../src/messaging/embedded/embedded-transport.ts";
 import { addToOutbox, messagingMigrations, OutboxRelay } from "../../src/messaging/outbox.ts";

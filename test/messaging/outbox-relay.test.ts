@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
-import { openPglite, openPostgres } from "../../src/db/database.ts";
+import { openPostgres } from "../../src/db/database.ts";
+import { openPglite } from "../../src/db/pglite.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { addToOutbox, messagingMigrations, OutboxRelay } from "../../src/messaging/outbox.ts";
 import type { OutgoingMessage, Transport } from "../../src/messaging/transport.ts";

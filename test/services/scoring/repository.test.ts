@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../../src/db/database.ts";
-import { openPglite, openPostgres } from "../../../src/db/database.ts";
+import { openPostgres } from "../../../src/db/database.ts";
+import { openPglite } from "../../../src/db/pglite.ts";
 import { migrate } from "../../../src/db/migrate.ts";
 import { newId } from "../../../src/platform/ids.ts";
 import { scoringMigrations } from "../../../src/services/scoring/db/migrations.ts";
