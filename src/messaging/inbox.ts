@@ -1,5 +1,6 @@
 import type { Executor } from "../db/database.ts";
 import { ident } from "../db/database.ts";
+import type { Logger } from "../platform/logger.ts";
 
 /** Whether (consumer, message id) is in the inbox: the message was handled and committed. */
 export async function wasHandled(
@@ -37,4 +38,76 @@ export async function handleOnce<Tx extends Executor>(
     await effect(tx);
     return true;
   });
+}
+
+/**
+ * Deletes the inbox rows of messages handled more than `hours` ago, at most `batch` rows per
+ * statement, and answers how many went. Such a message has left the log (whose retention is no
+ * longer: LOG_RETENTION_HOURS, or the Kafka topics' retention.ms), so no redelivery can come
+ * that its row would have to stop. Without this the inbox grows by a row per message for ever.
+ */
+export async function pruneInbox(
+  db: Executor,
+  schema: string,
+  hours: number,
+  batch = 10_000,
+): Promise<number> {
+  const s = ident(schema);
+  let total = 0;
+  for (;;) {
+    const [row] = await db.query<{ n: number }>(
+      `with gone as (
+         delete from ${s}.inbox where ctid = any(array(
+           select ctid from ${s}.inbox where processed_at < now() - make_interval(hours => $1) limit $2))
+         returning 1)
+       select count(*)::int as n from gone`,
+      [hours, batch],
+    );
+    const n = row?.n ?? 0;
+    total += n;
+    if (n < batch) return total;
+  }
+}
+
+/** Prunes one service's inbox when it starts and every `everyMs` (an hour) after. */
+export class InboxRetention {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: {
+      readonly db: Executor;
+      readonly schema: string;
+      readonly hours: number;
+      readonly log: Logger;
+      readonly everyMs?: number;
+    },
+  ) {}
+
+  start(): void {
+    this.run();
+    this.timer = setInterval(() => this.run(), this.options.everyMs ?? 60 * 60 * 1000).unref();
+  }
+
+  /** Stops the schedule and waits for a pruning under way. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private run(): void {
+    if (this.running) return;
+    const { db, schema, hours, log } = this.options;
+    this.running = pruneInbox(db, schema, hours)
+      .then(
+        (removed) => {
+          if (removed > 0) log.info({ removed, hours }, "inbox rows past their retention removed");
+        },
+        (error: unknown) => log.warn({ err: error }, "inbox retention failed; it runs again within the hour"),
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
 }

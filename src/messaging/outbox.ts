@@ -32,6 +32,12 @@ export const messagingMigrations: Migration[] = [
         primary key (consumer, message_id));
     `,
   },
+  {
+    version: 2,
+    name: "inbox-retention",
+    // Rows past INBOX_RETENTION_HOURS are deleted by age (src/messaging/inbox.ts).
+    up: (s) => `create index inbox_processed_at on ${s}.inbox (processed_at);`,
+  },
 ];
 
 /** Writes outgoing messages into the outbox table, inside the caller's transaction. */

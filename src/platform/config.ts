@@ -70,6 +70,11 @@ export const envSchema = z.object({
   LOG_PARTITIONS: int(1, 256).default(4),
   /** How long the embedded log keeps messages. */
   LOG_RETENTION_HOURS: int(1, 24 * 365).default(168),
+  /**
+   * How long a service remembers a handled message's id (its inbox row). At least as long as
+   * the log keeps the message: LOG_RETENTION_HOURS, or the Kafka topics' retention.ms.
+   */
+  INBOX_RETENTION_HOURS: int(1, 24 * 3650).default(168),
   /** Tries of a handler whose error says canRetry, before the message goes to the DLQ. */
   CONSUMER_MAX_ATTEMPTS: int(1, 100).default(5),
   /** First retry delay; doubles each try. */
@@ -158,6 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(problems);
   }
   const values = parsed.data;
+  if (!values.KAFKA_BROKERS && values.INBOX_RETENTION_HOURS < values.LOG_RETENTION_HOURS) {
+    throw new ConfigError([
+      `INBOX_RETENTION_HOURS: expected at least LOG_RETENTION_HOURS (${values.LOG_RETENTION_HOURS}): a message still in the log could be handled twice (got "${values.INBOX_RETENTION_HOURS}")`,
+    ]);
+  }
   const perService: Record<string, string | undefined> = {};
   for (const name of [...serviceNames, "log"]) {
     const key = `DATABASE_URL_${name.toUpperCase()}`;

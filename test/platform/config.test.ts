@@ -25,6 +25,19 @@ describe("config", () => {
     expect(message).toContain("KAFKA_BROKERS: expected host:port");
   });
 
+  it("refuses an inbox kept for less time than the embedded log keeps its messages", () => {
+    expect(() => loadConfig({ LOG_RETENTION_HOURS: "48", INBOX_RETENTION_HOURS: "24" })).toThrow(
+      "INBOX_RETENTION_HOURS: expected at least LOG_RETENTION_HOURS (48)",
+    );
+    expect(loadConfig({ LOG_RETENTION_HOURS: "48", INBOX_RETENTION_HOURS: "48" }).INBOX_RETENTION_HOURS).toBe(
+      48,
+    );
+    // On Kafka the log's retention is the topics' retention.ms, which the platform does not know.
+    expect(
+      loadConfig({ KAFKA_BROKERS: "127.0.0.1:9092", INBOX_RETENTION_HOURS: "24" }).INBOX_RETENTION_HOURS,
+    ).toBe(24);
+  });
+
   it("never echoes a secret-bearing value", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://user:hunter2@x/db" })).toThrow(ConfigError);
     try {
