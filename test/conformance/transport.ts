@@ -15,7 +15,7 @@ import { Metrics } from "../../src/platform/metrics.ts";
 import { PasswordHasher } from "../../src/platform/password-hashing.ts";
 import { Sealer } from "../../src/platform/secrets.ts";
 import { ServiceContext } from "../../src/runtime/service-context.ts";
-import { testConfig, testLogger, unique, waitFor } from "../support/index.ts";
+import { testConfig, testLogger, unique, waitFor, within } from "../support/index.ts";
 
 /** What a suite needs from an adapter: a started transport, a database for inbox/outbox, and a restart. */
 export interface TransportHarness {
@@ -299,10 +299,11 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
     });
 
     // Two group joins and a hand-over: about 13 s on Kafka (the mock broker) on a quiet machine.
-    // The test's bound is the sum of its three waits, so a slow step fails there, by name.
+    // Every step has a bound of its own, and the bounds sum to less than the test's, so a slow
+    // or stuck step (a join, a member leaving) fails there, by name.
     it(
       "shares partitions between two members of a group and hands them over when one stops",
-      { timeout: 90_000 },
+      { timeout: 120_000 },
       async () => {
         const topic = unique("share");
         await h.transport.ensureTopics([topic]);
@@ -313,14 +314,14 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
           topics: [topic],
           handler: async () => void got.a!++,
         });
-        await a.ready;
+        await within("the first member to join", a.ready, 15_000);
         const b = await h.transport.subscribe({
           groupId,
           topics: [topic],
           handler: async () => void got.b!++,
         });
-        await b.ready;
         try {
+          await within("the second member to join", b.ready, 15_000);
           await waitFor(
             "both members to hold partitions",
             () => a.assignment().length > 0 && b.assignment().length > 0,
@@ -329,7 +330,7 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
           const shared = [...a.assignment(), ...b.assignment()];
           expect(new Set(shared).size).toBe(shared.length);
           const total = shared.length;
-          await a.stop();
+          await within("the first member to leave the group", a.stop(), 15_000);
           await waitFor(
             "the survivor to hold every partition",
             () => b.assignment().length === total,
@@ -338,7 +339,7 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
           await h.transport.publish(Array.from({ length: 40 }, (_, i) => itemMessage(topic, `key-${i}`, i)));
           await waitFor("every message at the survivor", () => got.b === 40, 20_000);
         } finally {
-          await b.stop();
+          await within("the survivor to leave the group", b.stop(), 10_000);
         }
       },
     );

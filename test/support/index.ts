@@ -28,6 +28,19 @@ export function testLogger(): Logger {
   return createLogger({ level: (process.env.TEST_LOG_LEVEL as "silent" | undefined) ?? "silent" });
 }
 
+/** Resolves with `promise`, or fails naming `what` when it has not settled within `ms`. */
+export async function within<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Polls until `check` returns a truthy value, or fails with `what` after the timeout. */
 export async function waitFor<T>(
   what: string,
