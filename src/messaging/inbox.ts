@@ -1,6 +1,7 @@
 import type { Executor } from "../db/database.ts";
 import { ident } from "../db/database.ts";
 import type { Logger } from "../platform/logger.ts";
+import { HOUR_MS, Periodic } from "../platform/periodic.ts";
 
 /** Whether (consumer, message id) is in the inbox: the message was handled and committed. */
 export async function wasHandled(
@@ -70,44 +71,22 @@ export async function pruneInbox(
 }
 
 /** Prunes one service's inbox when it starts and every `everyMs` (an hour) after. */
-export class InboxRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
-  constructor(
-    private readonly options: {
-      readonly db: Executor;
-      readonly schema: string;
-      readonly hours: number;
-      readonly log: Logger;
-      readonly everyMs?: number;
+export function inboxRetention(options: {
+  readonly db: Executor;
+  readonly schema: string;
+  readonly hours: number;
+  readonly log: Logger;
+  readonly everyMs?: number;
+}): Periodic {
+  const { db, schema, hours, log } = options;
+  return new Periodic({
+    name: "inbox retention",
+    everyMs: options.everyMs ?? HOUR_MS,
+    runAtStart: true,
+    log,
+    task: async () => {
+      const removed = await pruneInbox(db, schema, hours);
+      if (removed > 0) log.info({ removed, hours }, "inbox rows past their retention removed");
     },
-  ) {}
-
-  start(): void {
-    this.run();
-    this.timer = setInterval(() => this.run(), this.options.everyMs ?? 60 * 60 * 1000).unref();
-  }
-
-  /** Stops the schedule and waits for a pruning under way. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  private run(): void {
-    if (this.running) return;
-    const { db, schema, hours, log } = this.options;
-    this.running = pruneInbox(db, schema, hours)
-      .then(
-        (removed) => {
-          if (removed > 0) log.info({ removed, hours }, "inbox rows past their retention removed");
-        },
-        (error: unknown) => log.warn({ err: error }, "inbox retention failed; it runs again within the hour"),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
-  }
+  });
 }

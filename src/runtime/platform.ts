@@ -14,7 +14,7 @@ import { PasswordHasher } from "../platform/password-hashing.ts";
 import { Sealer } from "../platform/secrets.ts";
 import { EmbeddedTransport } from "../messaging/embedded/embedded-transport.ts";
 import { NamespacedTransport } from "../messaging/namespaced-transport.ts";
-import { InboxRetention } from "../messaging/inbox.ts";
+import { inboxRetention } from "../messaging/inbox.ts";
 import { OutboxRelay, addToOutbox, messagingMigrations } from "../messaging/outbox.ts";
 import { Requester } from "../messaging/request-reply.ts";
 import type { OutgoingMessage, Transport } from "../messaging/transport.ts";
@@ -276,7 +276,7 @@ export class Platform {
       this.hasher,
     );
     this.contexts.set(service.name, ctx);
-    const retention = new InboxRetention({ db, schema, hours: config.INBOX_RETENTION_HOURS, log });
+    const retention = inboxRetention({ db, schema, hours: config.INBOX_RETENTION_HOURS, log });
     return {
       name: service.name,
       start: async () => {

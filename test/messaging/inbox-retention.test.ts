@@ -3,7 +3,7 @@ import type { Database } from "../../src/db/database.ts";
 import { ident, openPostgres } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { openPglite } from "../../src/db/pglite.ts";
-import { InboxRetention, handleOnce, pruneInbox } from "../../src/messaging/inbox.ts";
+import { handleOnce, inboxRetention, pruneInbox } from "../../src/messaging/inbox.ts";
 import { messagingMigrations } from "../../src/messaging/outbox.ts";
 import { announceSkip, postgresUrl, testLogger, unique } from "../support/index.ts";
 
@@ -60,7 +60,7 @@ function describeRetention(name: string, open: () => Promise<Database>): void {
 
     it("prunes when it starts and again on its schedule", async () => {
       const schema = await inboxWith([400, 1]);
-      const retention = new InboxRetention({ db, schema, hours: 168, log: testLogger(), everyMs: 50 });
+      const retention = inboxRetention({ db, schema, hours: 168, log: testLogger(), everyMs: 50 });
       retention.start();
       try {
         await expect.poll(() => ages(schema)).toEqual([1]);

@@ -4,6 +4,7 @@ import { ident } from "../../db/database.ts";
 import { migrate } from "../../db/migrate.ts";
 import { sleep } from "../../platform/clock.ts";
 import { InUseError } from "../../platform/in-use.ts";
+import { HOUR_MS, Periodic } from "../../platform/periodic.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { Envelope } from "../envelope.ts";
 import { partitionFor } from "../partitioner.ts";
@@ -119,7 +120,7 @@ export class EmbeddedTransport implements Transport {
   private readonly subscriptions = new Set<EmbeddedSubscription>();
   private queue: PendingWrite[] = [];
   private writing = false;
-  private retentionTimer: NodeJS.Timeout | undefined;
+  private readonly retention: Periodic;
   private started = false;
   private releaseWriter: (() => Promise<void>) | undefined;
 
@@ -132,6 +133,14 @@ export class EmbeddedTransport implements Transport {
     this.batchSize = options.batchSize ?? 200;
     this.idlePollMs = options.idlePollMs ?? 1_000;
     this.retentionHours = options.retentionHours ?? 168;
+    this.retention = new Periodic({
+      name: "log retention",
+      everyMs: HOUR_MS,
+      log: this.log,
+      task: async () => {
+        await this.applyRetention();
+      },
+    });
     this.tailSize = options.tailSize ?? 256;
     this.commitDelayMs = options.commitDelayMs ?? 100;
   }
@@ -147,7 +156,7 @@ export class EmbeddedTransport implements Transport {
       await this.releaseWriterLock();
       throw error;
     }
-    this.retentionTimer = setInterval(() => void this.applyRetention(), 60 * 60 * 1000).unref();
+    this.retention.start();
     this.started = true;
   }
 
@@ -166,7 +175,7 @@ export class EmbeddedTransport implements Transport {
 
   async stop(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
-    clearInterval(this.retentionTimer);
+    await this.retention.stop();
     // Let queued writes finish: they were acknowledged to nobody yet, but losing them is worse.
     while (this.writing || this.queue.length > 0) await sleep(5);
     this.started = false;
