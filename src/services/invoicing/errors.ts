@@ -1,8 +1,9 @@
 import { defineErrors } from "../../platform/errors.ts";
 
 /**
- * Invoicing's codes. The first four reach HTTP clients in replies; INVOICE_SELLER_UNKNOWN stays
- * inside the render worker, which tries such an invoice again later.
+ * Invoicing's codes. The first four reach HTTP clients in replies; INVOICE_SELLER_UNKNOWN and
+ * INVOICE_RENDERER_UNAVAILABLE stay inside the render worker, which tries such an invoice again
+ * later.
  */
 export const invoicingErrors = defineErrors("invoicing", {
   INVOICE_NOT_FOUND: { status: 404, message: "No such invoice." },
@@ -12,6 +13,11 @@ export const invoicingErrors = defineErrors("invoicing", {
   INVOICE_SELLER_UNKNOWN: {
     status: 503,
     message: "The seller's profile has not reached invoicing yet; rendering is tried again later.",
+    canRetry: true,
+  },
+  INVOICE_RENDERER_UNAVAILABLE: {
+    status: 503,
+    message: "The PDF renderer is not available; rendering is tried again later.",
     canRetry: true,
   },
 });

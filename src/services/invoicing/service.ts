@@ -11,13 +11,14 @@ import type { InvoicingDeps } from "./deps.ts";
 import { onUserChanged } from "./handlers/on-user-changed.ts";
 import type { RenderPdf } from "./pdf/render-invoice.ts";
 import { renderInvoicePdf } from "./pdf/render-invoice.ts";
+import { RenderThread } from "./pdf/render-thread.ts";
 import { resumePending, startRenderWorker } from "./worker/render.ts";
 
 export { renderInvoice, resumePending } from "./worker/render.ts";
 
 export interface InvoicingServiceOptions {
   readonly clock?: Clock;
-  /** The PDF renderer (default pdfkit); tests pass one that fails. */
+  /** The PDF renderer (default pdfkit on a thread of its own, RenderThread); tests pass one that fails. */
   readonly render?: RenderPdf;
   /**
    * Whether this instance renders PDFs (default true). false: it stores invoices and serves
@@ -41,6 +42,7 @@ export function createInvoicingService(options: InvoicingServiceOptions = {}): S
   let abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
+  let renderer: RenderThread | undefined;
 
   function sweep(deps: InvoicingDeps, before: Date): void {
     // One sweep at a time; a failed one is logged and the next tick tries again.
@@ -59,11 +61,16 @@ export function createInvoicingService(options: InvoicingServiceOptions = {}): S
     migrations: invoicingMigrations,
     async start(ctx: ServiceContext): Promise<void> {
       abort = new AbortController();
+      if (!options.render && options.renderWorker !== false) {
+        renderer = new RenderThread({
+          onFailure: (error) => ctx.log.error({ err: error }, "PDF render thread failed; restarting it"),
+        });
+      }
       const deps: InvoicingDeps = {
         ctx,
         repo: new InvoicingRepository(ctx.schema),
         clock,
-        render: options.render ?? ((invoice, seller) => renderInvoicePdf(invoice, seller)),
+        render: options.render ?? renderer?.render ?? renderInvoicePdf,
       };
       await onUserChanged(deps);
       await ctx.serve(generateInvoice, generateInvoiceHandler(deps));
@@ -81,6 +88,8 @@ export function createInvoicingService(options: InvoicingServiceOptions = {}): S
       timer = undefined;
       abort.abort();
       await sweeping;
+      await renderer?.close();
+      renderer = undefined;
     },
   };
 }

@@ -4,6 +4,7 @@ import {
   generateInvoice,
   getInvoice,
   getInvoicePdf,
+  invoiceFailed,
   invoiceGenerated,
   invoiceRequested,
   listInvoices,
@@ -13,6 +14,7 @@ import { dlqTopic } from "../../../src/messaging/transport.ts";
 import { systemClock } from "../../../src/platform/clock.ts";
 import { newId } from "../../../src/platform/ids.ts";
 import { InvoicingRepository } from "../../../src/services/invoicing/db/repository.ts";
+import { invoicingErrors } from "../../../src/services/invoicing/errors.ts";
 import { renderInvoicePdf } from "../../../src/services/invoicing/pdf/render-invoice.ts";
 import { resumePending } from "../../../src/services/invoicing/service.ts";
 import type { FlowHarness } from "./harness.ts";
@@ -202,6 +204,37 @@ export function describeInvoicing(name: string, make: () => Promise<FlowHarness>
       });
       const { id } = await issue(userId);
       expect((await generated(id)).payload.number).toBe(`INV-${year()}-000001`);
+    });
+
+    it("keeps an invoice pending while the renderer is down, and renders it once it is back", async () => {
+      const userId = await h.newUser();
+      let down = 2;
+      await h.restart({
+        render: (invoice, seller) =>
+          down-- > 0
+            ? Promise.reject(invoicingErrors.INVOICE_RENDERER_UNAVAILABLE())
+            : renderInvoicePdf(invoice, seller),
+      });
+      // Tried again by the render worker's own waits: the consumer is not held retrying in place.
+      const retriedInPlace = async () =>
+        (await h.platform.metrics.handled.get()).values
+          .filter((v) => v.labels.consumer === "invoicing.render" && v.labels.outcome === "retried")
+          .reduce((sum, v) => sum + v.value, 0);
+      try {
+        const before = await retriedInPlace();
+        const { id } = await issue(userId);
+        expect((await generated(id)).payload.invoiceId).toBe(id);
+        expect(down).toBe(-1);
+        expect(await retriedInPlace()).toBe(before);
+        expect(h.events(invoiceFailed, (p) => p.invoiceId === id)).toHaveLength(0);
+        expect(h.events(invoiceRequested, (p) => p.invoiceId === id)).toHaveLength(1);
+        const dead = await h.platform.transport.read(dlqTopic(invoiceRequested.topic), { limit: 10_000 });
+        expect(dead.filter((d) => (d.envelope.payload as { invoiceId: string }).invoiceId === id)).toEqual(
+          [],
+        );
+      } finally {
+        await h.restart();
+      }
     });
 
     it("resumes invoices a dead worker left pending: by the sweep, and after a restart", async () => {

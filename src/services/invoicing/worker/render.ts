@@ -2,7 +2,7 @@ import { invoiceFailed, invoiceGenerated, invoiceRequested } from "../../../cont
 import type { Envelope } from "../../../messaging/envelope.ts";
 import type { InvoicingDeps } from "../deps.ts";
 import { toDocument } from "../domain/invoice.ts";
-import { AppError } from "../../../platform/errors.ts";
+import type { AppError } from "../../../platform/errors.ts";
 import { invoicingErrors } from "../errors.ts";
 
 export type RenderOutcome = "generated" | "failed" | "skipped";
@@ -12,8 +12,10 @@ export type RenderOutcome = "generated" | "failed" | "skipped";
  * (CPU, a few ms), then in one short transaction moves it pending → generated with the PDF bytes
  * and emits invoice.generated. The move is conditional, so when two workers (a redelivery, the
  * sweep, another instance) render the same invoice, exactly one stores it and announces it; the
- * other's work is dropped. A seller not yet known throws INVOICE_SELLER_UNKNOWN (the render
- * worker tries again later); a render that throws is final: the invoice becomes failed.
+ * other's work is dropped. A seller not yet known throws INVOICE_SELLER_UNKNOWN and a renderer
+ * that is down (its thread crashed or hung) throws INVOICE_RENDERER_UNAVAILABLE: the invoice
+ * stays pending and the render worker tries again later. A render that throws otherwise is
+ * final: the invoice becomes failed.
  */
 export async function renderInvoice(
   deps: InvoicingDeps,
@@ -30,6 +32,7 @@ export async function renderInvoice(
   try {
     pdf = await deps.render(toDocument(invoice), seller);
   } catch (error) {
+    if (invoicingErrors.INVOICE_RENDERER_UNAVAILABLE.is(error)) throw error;
     ctx.log.error({ err: error, invoiceId }, "invoice rendering failed");
     const reason = `rendering failed: ${error instanceof Error ? error.message : String(error)}`.slice(
       0,
@@ -67,17 +70,20 @@ export async function renderInvoice(
   });
 }
 
-/** Waits before each further try of an invoice whose seller is not known yet (about 2 min in all). */
-const SELLER_WAITS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 30_000, 30_000];
+/**
+ * Waits before each further try of an invoice that could not be rendered yet (its seller is not
+ * known, or the renderer is down): about 2 min in all, then the sweep.
+ */
+const RETRY_WAITS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 30_000, 30_000];
 
-const sellerUnknown = (error: unknown): boolean =>
-  error instanceof AppError && error.code === "INVOICE_SELLER_UNKNOWN";
+const retryLater = (error: unknown): boolean =>
+  invoicingErrors.INVOICE_SELLER_UNKNOWN.is(error) || invoicingErrors.INVOICE_RENDERER_UNAVAILABLE.is(error);
 
 /**
  * The render worker: renders each invoice.requested (no inbox needed: the state move is the
  * guard). An invoice whose seller has not reached invoicing yet (its user.changed is still on
- * the way, or the consumer that applies it was down) is not the message's fault and not worth a
- * dead letter: the invoice stays pending and is tried again after growing waits; the sweep, at
+ * the way, or the consumer that applies it was down), like a renderer that is down, is not the
+ * message's fault and not worth a dead letter: the invoice stays pending and is tried again after growing waits; the sweep, at
  * start and every sweepEveryMs, covers a process that dies meanwhile.
  */
 export function startRenderWorker(deps: InvoicingDeps, signal: AbortSignal) {
@@ -88,12 +94,12 @@ export function startRenderWorker(deps: InvoicingDeps, signal: AbortSignal) {
     timers.clear();
   });
   const later = (invoiceId: string, cause: Envelope, attempt: number): void => {
-    const wait = SELLER_WAITS_MS[attempt];
+    const wait = RETRY_WAITS_MS[attempt];
     if (wait === undefined || signal.aborted) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
       renderInvoice(deps, invoiceId, cause).catch((error: unknown) => {
-        if (sellerUnknown(error)) return later(invoiceId, cause, attempt + 1);
+        if (retryLater(error)) return later(invoiceId, cause, attempt + 1);
         ctx.log.warn({ err: error, invoiceId }, "invoice not rendered; the sweep tries again");
       });
     }, wait);
@@ -106,8 +112,8 @@ export function startRenderWorker(deps: InvoicingDeps, signal: AbortSignal) {
     try {
       await renderInvoice(deps, invoiceId, envelope);
     } catch (error) {
-      if (!sellerUnknown(error)) throw error;
-      ctx.log.info({ invoiceId }, "seller not known yet; rendering again shortly");
+      if (!retryLater(error)) throw error;
+      ctx.log.info({ invoiceId, code: (error as AppError).code }, "not rendered yet; trying again shortly");
       later(invoiceId, envelope, 0);
     }
   });
