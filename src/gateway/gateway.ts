@@ -57,6 +57,10 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
     trustProxy: trustProxy(config.TRUST_PROXY),
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
+    // request.log is the gateway's logger itself: every line logged while a request is handled
+    // already carries its id as correlationId (the mixin of createLogger), so a pino child per
+    // request binding the same id again is only garbage.
+    childLoggerFactory: (logger) => logger,
     clientErrorHandler,
     frameworkErrors,
     // Plugins load while the services start on the same event loop: on a busy machine 10 s is short.
@@ -88,10 +92,11 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
   });
   addSecurityHeaders(app);
   // API answers carry tokens and personal data: no cache may keep them.
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     if (request.url.startsWith("/api/") && !reply.hasHeader("cache-control")) {
       void reply.header("cache-control", "no-store");
     }
+    done(null, payload);
   });
   await app.register(cookie);
 
