@@ -10,7 +10,6 @@ import { InvoicingRepository } from "./db/repository.ts";
 import type { InvoicingDeps } from "./deps.ts";
 import { onUserChanged } from "./handlers/on-user-changed.ts";
 import type { RenderPdf } from "./pdf/render-invoice.ts";
-import { renderInvoicePdf } from "./pdf/render-invoice.ts";
 import { RenderThread } from "./pdf/render-thread.ts";
 import { resumePending, startRenderWorker } from "./worker/render.ts";
 
@@ -70,7 +69,12 @@ export function createInvoicingService(options: InvoicingServiceOptions = {}): S
         ctx,
         repo: new InvoicingRepository(ctx.schema),
         clock,
-        render: options.render ?? renderer?.render ?? renderInvoicePdf,
+        // An instance that does not render never calls this; pdfkit stays out of the main thread.
+        render:
+          options.render ??
+          renderer?.render ??
+          (async (invoice, seller) =>
+            (await import("./pdf/render-invoice.ts")).renderInvoicePdf(invoice, seller)),
       };
       await onUserChanged(deps);
       await ctx.serve(generateInvoice, generateInvoiceHandler(deps));
