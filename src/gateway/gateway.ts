@@ -20,7 +20,6 @@ import { FlowRecorder } from "./flow-recorder.ts";
 import { LiveEvents } from "./live-events.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { webRoutes } from "./routes/web.ts";
-import { withCorrelation } from "../platform/logger.ts";
 import type { Span } from "../platform/telemetry.ts";
 import { startSpan, withSpan } from "../platform/telemetry.ts";
 
@@ -82,7 +81,7 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
       attributes: { "http.request.method": request.method, "url.path": request.url.split("?")[0] ?? "" },
     });
     spans.set(request, span);
-    withSpan(span, () => withCorrelation(request.id, done));
+    withSpan(span, done, request.id);
   });
   app.addHook("onResponse", (request, reply, done) => {
     const span = spans.get(request);

@@ -2,7 +2,6 @@ import { isDatabaseUnavailable } from "../db/database.ts";
 import { sleep } from "../platform/clock.ts";
 import { AppError, canRetry, serializeError } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
-import { withCorrelation } from "../platform/logger.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import { startSpan, withSpan } from "../platform/telemetry.ts";
 import { checkPayload } from "./contracts.ts";
@@ -103,7 +102,7 @@ export function createConsumer(options: ConsumerOptions): DeliveryHandler {
     });
     let failure: unknown;
     try {
-      await withSpan(span, () => withCorrelation(envelope.correlationId, () => attempts(envelope, delivery)));
+      await withSpan(span, () => attempts(envelope, delivery), envelope.correlationId);
     } catch (error) {
       failure = error;
       throw error;

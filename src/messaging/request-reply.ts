@@ -4,7 +4,7 @@ import { defineContract } from "./contracts.ts";
 import type { Envelope } from "./envelope.ts";
 import { causedBy, createEnvelope } from "./envelope.ts";
 import type { Logger } from "../platform/logger.ts";
-import { currentCorrelationId } from "../platform/logger.ts";
+import { currentCorrelationId } from "../platform/telemetry.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { SerializedError } from "../platform/errors.ts";
 import { AppError, fromSerialized, platformErrors, serializeError } from "../platform/errors.ts";

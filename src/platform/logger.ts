@@ -1,19 +1,7 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { pino, type Logger, type LevelWithSilent } from "pino";
-import { currentTrace } from "./telemetry.ts";
+import { currentCorrelationId, currentTrace } from "./telemetry.ts";
 
 export type { Logger };
-
-/** Correlation id of the work in progress, attached to every log line written during it. */
-const context = new AsyncLocalStorage<{ correlationId: string }>();
-
-export function withCorrelation<T>(correlationId: string, fn: () => T): T {
-  return context.run({ correlationId }, fn);
-}
-
-export function currentCorrelationId(): string | undefined {
-  return context.getStore()?.correlationId;
-}
 
 /** Field names whose values never reach a log line. */
 export const redactedPaths = [
