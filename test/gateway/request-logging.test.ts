@@ -1,25 +1,16 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../../src/gateway/gateway.ts";
 import { buildGateway } from "../../src/gateway/gateway.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { Platform } from "../../src/runtime/platform.ts";
-import { testConfig } from "../support/index.ts";
-
-class Capture extends Writable {
-  readonly lines: Record<string, unknown>[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    for (const line of chunk.toString().split("\n").filter(Boolean)) this.lines.push(JSON.parse(line));
-    done();
-  }
-}
+import { LogCapture, testConfig } from "../support/index.ts";
 
 /**
  * request.log is the gateway's logger itself (no pino child per request): what ties a line to
  * its request is the correlation id and trace ids the logger adds from the request's context.
  */
 describe("the gateway's request logs", { timeout: 60_000 }, () => {
-  const capture = new Capture();
+  const capture = new LogCapture();
   let platform: Platform;
   let gateway: Gateway;
 

@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/platform/logger.ts";
 import {
@@ -8,20 +7,13 @@ import {
   startSpan,
   withSpan,
 } from "../../src/platform/telemetry.ts";
-
-class Capture extends Writable {
-  readonly lines: Record<string, unknown>[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    for (const line of chunk.toString().split("\n").filter(Boolean)) this.lines.push(JSON.parse(line));
-    done();
-  }
-}
+import { LogCapture } from "../support/index.ts";
 
 const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 describe("the work context (span and correlation id in one store)", () => {
   it("carries both across awaits and onto log lines", async () => {
-    const capture = new Capture();
+    const capture = new LogCapture();
     const log = createLogger({ level: "info", destination: capture });
     const span = startSpan("GET /x", { parent, kind: "server" });
     await withSpan(

@@ -1,19 +1,10 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listMailbox } from "../../src/contracts/mailer/list-mailbox.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import type { Stack, StackKind } from "../e2e/stack.ts";
 import { Client, mailTo, stackKinds, startStack, tokenFrom, until } from "../e2e/stack.ts";
+import { LogCapture } from "../support/index.ts";
 import { newEmail, strongPassword, patiently } from "./support.ts";
-
-/** Every log line the platform writes, at debug level. */
-class Capture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(chunk.toString());
-    done();
-  }
-}
 
 /**
  * Secrets never leave in the clear: a whole journey (signup, activation, login, a wrong password,
@@ -23,7 +14,8 @@ class Capture extends Writable {
  */
 describe.each(stackKinds())("secrets in logs and messages (%s)", { timeout: 180_000 }, (kind: StackKind) => {
   let stack: Stack;
-  const capture = new Capture();
+  // Every log line the platform writes, at debug level.
+  const capture = new LogCapture();
   const started = new Date(Date.now() - 60_000);
 
   beforeAll(async () => {
@@ -112,7 +104,7 @@ describe.each(stackKinds())("secrets in logs and messages (%s)", { timeout: 180_
       );
     }
     expect(topics).toContain("credentials");
-    const logs = capture.lines.join("");
+    const logs = capture.text;
     expect(capture.lines.length).toBeGreaterThan(10);
 
     for (const [what, secret] of Object.entries(secrets)) {

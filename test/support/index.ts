@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import type { Config } from "../../src/platform/config.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import type { Logger } from "../../src/platform/logger.ts";
@@ -82,4 +83,16 @@ export function announceSkip(what: string, how: string): void {
   if (announced.has(what)) return;
   announced.add(what);
   console.log(`${what} skipped: ${how}`);
+}
+
+/** A logger's destination that keeps every line written: as written (`text`) and parsed (`lines`). */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  text = "";
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    const text = chunk.toString();
+    this.text += text;
+    for (const line of text.split("\n").filter(Boolean)) this.lines.push(JSON.parse(line));
+    done();
+  }
 }
