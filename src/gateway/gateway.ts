@@ -23,6 +23,13 @@ import { webRoutes } from "./routes/web.ts";
 import type { Span } from "../platform/telemetry.ts";
 import { startSpan, withSpan } from "../platform/telemetry.ts";
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The request's server span (set by the first onRequest hook; null before it). */
+    span: Span | null;
+  }
+}
+
 export const BODY_LIMIT = 64 * 1024;
 const HOUR = 3_600_000;
 
@@ -72,7 +79,7 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
   installErrorHandling(app);
   // Every command a request sends carries the request's id as its correlation id, and the
   // request's span as its trace context (continuing the caller's W3C traceparent, if any).
-  const spans = new WeakMap<FastifyRequest, Span>();
+  app.decorateRequest("span", null);
   app.addHook("onRequest", (request, _reply, done) => {
     const header = request.headers.traceparent;
     const span = startSpan(`${request.method} ${request.routeOptions.url ?? "unmatched"}`, {
@@ -80,23 +87,17 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
       kind: "server",
       attributes: { "http.request.method": request.method, "url.path": request.url.split("?")[0] ?? "" },
     });
-    spans.set(request, span);
+    request.span = span;
     withSpan(span, done, request.id);
   });
   app.addHook("onResponse", (request, reply, done) => {
-    const span = spans.get(request);
+    const { span } = request;
     span?.setAttribute("http.response.status_code", reply.statusCode);
     span?.end(reply.statusCode >= 500 ? { error: `HTTP ${reply.statusCode}` } : undefined);
     done();
   });
+  // Under /api/ these include Cache-Control: no-store (answers carry tokens and personal data).
   addSecurityHeaders(app);
-  // API answers carry tokens and personal data: no cache may keep them.
-  app.addHook("onSend", (request, reply, payload, done) => {
-    if (request.url.startsWith("/api/") && !reply.hasHeader("cache-control")) {
-      void reply.header("cache-control", "no-store");
-    }
-    done(null, payload);
-  });
   await app.register(cookie);
 
   const sessions = new SessionResolver(platform, requester, platform.sealer);

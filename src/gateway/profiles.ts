@@ -42,8 +42,12 @@ export class ProfileCache {
     await this.subscription?.stop();
   }
 
-  get(userId: string): Promise<Profile> {
-    return this.cache.get(userId, () => this.requester.request(getProfile, userId, { userId }));
+  /** The user's profile: at once when kept, else from `accounts`. */
+  get(userId: string): Profile | Promise<Profile> {
+    return (
+      this.cache.peek(userId) ??
+      this.cache.get(userId, () => this.requester.request(getProfile, userId, { userId }))
+    );
   }
 
   /** After this gateway changed the profile itself: the next read asks `accounts`. */

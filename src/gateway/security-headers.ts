@@ -3,8 +3,8 @@ import type { FastifyInstance } from "fastify";
 import helmet from "helmet";
 
 /**
- * The security headers of every answer: helmet's defaults and a CSP the web app passes
- * (docs/security.md, "Security headers and CSP").
+ * The security headers of the pages and every other answer outside /api/: helmet's defaults
+ * and a CSP the web app passes (docs/security.md, "Security headers and CSP").
  */
 export const securityHeaderOptions = {
   contentSecurityPolicy: {
@@ -47,14 +47,35 @@ export function securityHeaders(): Readonly<Record<string, string>> {
 }
 
 /**
- * Sets them on every answer of `app`, as Fastify reply headers: helmet's dozen middlewares no
- * longer run per request (about 5 % of the gateway's time under GET /me load), and headers set
- * on the raw response no longer send Node's `writeHead` down its merging path.
+ * The headers of every answer under /api/: JSON, errors, the event stream and PDF downloads.
+ * None of them is a document a browser renders, so the headers that only act on documents
+ * (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, the IE and Flash era X-Download-Options,
+ * X-Permitted-Cross-Domain-Policies and X-XSS-Protection) do nothing there; what is left is the
+ * set OWASP's REST Security Cheat Sheet gives for API answers, with a CSP stricter than the
+ * pages' (nothing may load, nothing may frame it), Cross-Origin-Resource-Policy against
+ * cross-origin reads, and no-store (they carry tokens and personal data). A route may set its
+ * own Cache-Control (a PDF download says `private, no-store`). Decision record 0012.
+ */
+export const apiSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
+  "content-security-policy": "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  "cross-origin-resource-policy": "same-origin",
+  "referrer-policy": "no-referrer",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "cache-control": "no-store",
+});
+
+/**
+ * Sets the API set or the pages' on every answer of `app`, by path, as Fastify reply headers:
+ * helmet's dozen middlewares no longer run per request (about 5 % of the gateway's time under
+ * GET /me load), and headers set on the raw response no longer send Node's `writeHead` down its
+ * merging path.
  */
 export function addSecurityHeaders(app: FastifyInstance): void {
-  const headers = securityHeaders();
-  app.addHook("onRequest", (_request, reply, done) => {
-    void reply.headers(headers);
+  const documents = securityHeaders();
+  app.addHook("onRequest", (request, reply, done) => {
+    void reply.headers(request.url.startsWith("/api/") ? apiSecurityHeaders : documents);
     done();
   });
 }

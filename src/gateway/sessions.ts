@@ -81,9 +81,15 @@ export class SessionResolver {
     const token = bearer || request.cookies?.[this.cookieName];
     if (!token || token.length > 200) return undefined;
     const tokenHash = hashToken(token);
-    let info: SessionInfo;
+    const info = this.cache.peek(tokenHash) ?? (await this.load(tokenHash));
+    if (!info) return undefined;
+    return { session: info, tokenHash, via: bearer ? "bearer" : "cookie" };
+  }
+
+  /** Asks `login` (and keeps the answer); undefined for a token that is no session. */
+  private async load(tokenHash: string): Promise<SessionInfo | undefined> {
     try {
-      info = await this.cache.get(
+      return await this.cache.get(
         tokenHash,
         () => this.requester.request(getSession, tokenHash, { tokenHash }),
         // Never past the session's own end: an absolute or idle expiry holds to the second.
@@ -93,7 +99,6 @@ export class SessionResolver {
       if (error instanceof AppError && error.code === "UNAUTHENTICATED") return undefined;
       throw error;
     }
-    return { session: info, tokenHash, via: bearer ? "bearer" : "cookie" };
   }
 
   /** Requires a session; with cookies, a state change also requires the CSRF token. */

@@ -19,6 +19,25 @@ describe("the gateway's answer cache", () => {
     expect(await cache.get("k", load)).toBe("answer 2");
   });
 
+  it("peeks at a kept answer only while it is fresh, without loading", async () => {
+    const cache = new AnswerCache<{ endsAt: number }>(10_000, 100);
+    expect(cache.peek("k")).toBeUndefined();
+    const kept = await cache.get(
+      "k",
+      async () => ({ endsAt: Date.now() + 60_000 }),
+      (v) => v.endsAt,
+    );
+    expect(cache.peek("k")).toBe(kept);
+    cache.evict("k");
+    expect(cache.peek("k")).toBeUndefined();
+    await cache.get(
+      "k",
+      async () => ({ endsAt: Date.now() - 1 }),
+      (v) => v.endsAt,
+    );
+    expect(cache.peek("k")).toBeUndefined();
+  });
+
   it("uses but does not keep an answer that was in flight when an eviction arrived", async () => {
     const cache = new AnswerCache<string>(10_000, 100);
     const slow = deferred<string>();

@@ -1,14 +1,18 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import helmet from "helmet";
 import { describe, expect, it } from "vitest";
-import { addSecurityHeaders, securityHeaderOptions } from "../../src/gateway/security-headers.ts";
+import {
+  addSecurityHeaders,
+  apiSecurityHeaders,
+  securityHeaderOptions,
+} from "../../src/gateway/security-headers.ts";
 
 /** Every header of an answer but its date, as sorted pairs. */
-async function headersOf(setUp: (app: FastifyInstance) => void) {
+async function headersOf(setUp: (app: FastifyInstance) => void, url = "/") {
   const app = Fastify({ logger: false });
   setUp(app);
-  app.get("/", async () => ({ ok: true }));
-  const { headers } = await app.inject("/");
+  app.get(url, async () => ({ ok: true }));
+  const { headers } = await app.inject(url);
   await app.close();
   const { date: _date, ...rest } = headers;
   return Object.entries(rest).sort(([a], [b]) => a.localeCompare(b));
@@ -32,5 +36,34 @@ describe("security headers", () => {
         "x-content-type-options",
       ]),
     );
+  });
+
+  it("under /api/ are the API set: a CSP that lets nothing load or frame, no document-only headers", async () => {
+    const api = Object.fromEntries(await headersOf(addSecurityHeaders, "/api/v1/thing"));
+    const { "content-length": _length, "content-type": _type, connection: _connection, ...security } = api;
+    expect(security).toEqual(apiSecurityHeaders);
+    expect(api["content-security-policy"]).toBe(
+      "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    );
+    expect(api["cache-control"]).toBe("no-store");
+    for (const pageOnly of ["cross-origin-opener-policy", "origin-agent-cluster", "x-xss-protection"]) {
+      expect(api[pageOnly], pageOnly).toBeUndefined();
+    }
+    // The pages keep helmet's full set.
+    const page = Object.fromEntries(await headersOf(addSecurityHeaders, "/"));
+    expect(page["cross-origin-opener-policy"]).toBe("same-origin");
+    expect(page["cache-control"]).toBeUndefined();
+  });
+
+  it("a route's own Cache-Control under /api/ wins over no-store", async () => {
+    const app = Fastify({ logger: false });
+    addSecurityHeaders(app);
+    app.get("/api/v1/download", async (_request, reply) =>
+      reply.header("cache-control", "private, no-store").send("pdf"),
+    );
+    const { headers } = await app.inject("/api/v1/download");
+    await app.close();
+    expect(headers["cache-control"]).toBe("private, no-store");
+    expect(headers["x-content-type-options"]).toBe("nosniff");
   });
 });

@@ -56,7 +56,9 @@ describe.each(stackKinds())(
     }
 
     /** One answer of each kind the gateway gives: JSON, errors, HTML, script, metrics. */
-    async function answers(token: string): Promise<{ what: string; headers: Record<string, unknown> }[]> {
+    async function answers(
+      token: string,
+    ): Promise<{ what: string; api: boolean; headers: Record<string, unknown> }[]> {
       const probes: {
         what: string;
         method: string;
@@ -101,14 +103,18 @@ describe.each(stackKinds())(
           headers: p.headers ?? {},
           ...(p.body ? { body: p.body } : {}),
         });
-        out.push({ what: `${p.what} (${a.status})`, headers: a.headers as Record<string, unknown> });
+        out.push({
+          what: `${p.what} (${a.status})`,
+          api: p.path.startsWith("/api/"),
+          headers: a.headers as Record<string, unknown>,
+        });
       }
       return out;
     }
 
     it("every kind of answer carries the security headers", async () => {
       const token = (await (await signIn()).json()) as { token: string };
-      for (const { what, headers } of await answers(token.token)) {
+      for (const { what, api, headers } of await answers(token.token)) {
         expect(headers["x-content-type-options"], what).toBe("nosniff");
         expect(headers["strict-transport-security"], what).toMatch(/max-age=(\d+)/);
         const maxAge = Number(/max-age=(\d+)/.exec(String(headers["strict-transport-security"]))![1]);
@@ -116,9 +122,21 @@ describe.each(stackKinds())(
         expect(headers["strict-transport-security"], what).toMatch(/includeSubDomains/i);
         expect(headers["referrer-policy"], what).toMatch(/no-referrer|same-origin|strict-origin/);
         expect(headers["x-frame-options"], what).toMatch(/DENY|SAMEORIGIN/i);
-        expect(headers["cross-origin-opener-policy"], what).toBe("same-origin");
         expect(headers["cross-origin-resource-policy"], what).toBe("same-origin");
-        expect(headers["content-security-policy"], what).toBeDefined();
+        const csp = directives(String(headers["content-security-policy"]));
+        // ASVS 3.4.3 (object-src, base-uri) and 3.4.6 (frame-ancestors), on every answer.
+        for (const directive of ["frame-ancestors", "object-src", "base-uri"]) {
+          expect(csp.get(directive), `${what}: ${directive}`).toEqual(["'none'"]);
+        }
+        if (api) {
+          // No API answer is a document: nothing may load from it, and no cache may keep it.
+          expect(csp.get("default-src"), what).toEqual(["'none'"]);
+          expect(headers["cache-control"], what).toMatch(/no-store|no-cache/);
+        } else {
+          // ASVS 3.4.8: every answer that may render as a document isolates its browsing context.
+          expect(headers["cross-origin-opener-policy"], what).toBe("same-origin");
+          expect(csp.get("default-src"), what).toEqual(["'self'"]);
+        }
         expect(headers["x-powered-by"], what).toBeUndefined();
         expect(headers["server"], what).toBeUndefined();
         expect(headers["access-control-allow-origin"], what).toBeUndefined();

@@ -22,7 +22,7 @@ export function liveRoutes(g: GatewayContext, live: LiveEvents, flow: FlowRecord
       // HEAD: the headers only; a stream would never end (Node sends no headers for it).
       if (request.method === "HEAD") return reply.type("text/event-stream; charset=utf-8").send();
       const last = request.headers["last-event-id"];
-      // The hooks' headers (helmet's) sit on the reply, which a hijacked stream bypasses.
+      // The hooks' headers (security, no-store) sit on the reply, which a hijacked stream bypasses.
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (value !== undefined) reply.raw.setHeader(name, value);
       }
