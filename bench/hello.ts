@@ -1,8 +1,8 @@
 /**
  * The yardsticks for GET /api/v1/me: a bare Fastify hello-world (same Fastify version, no
- * plugins, no logger) at /hello, and the same with the gateway's security headers (helmet and
- * the CSP, as every gateway answer carries them) at /secure/hello; in a process of its own like
- * the platform, on 127.0.0.1.
+ * plugins, no logger) at /hello, and the same with the security headers the gateway sets on
+ * every /api/ answer (src/gateway/security-headers.ts) at /api/hello; in a process of its own
+ * like the platform, on 127.0.0.1.
  */
 import type { AddressInfo } from "node:net";
 import Fastify from "fastify";
@@ -13,7 +13,7 @@ const app = Fastify({ logger: false });
 app.get("/hello", async () => ({ hello: "world" }));
 await app.register(async (secure) => {
   addSecurityHeaders(secure);
-  secure.get("/secure/hello", async () => ({ hello: "world" }));
+  secure.get("/api/hello", async () => ({ hello: "world" }));
 });
 
 serveOperations({

@@ -417,7 +417,7 @@ async function meLoad(stack: Stack, tokens: readonly string[]): Promise<RateResu
   return bestOf(`${stack.url}/api/v1/me`, tokens, stack.child.process.pid);
 }
 
-/** A hello-world yardstick: `/hello` (bare) or `/secure/hello` (with the gateway's security headers). */
+/** A hello-world yardstick: `/hello` (bare) or `/api/hello` (with the security headers of the gateway's /api/ answers). */
 async function helloLoad(path: string): Promise<RateResult> {
   const child = BenchChild.start(join(root, "bench/hello.ts"), baseEnv({}), join(tmp, "hello.log"));
   try {
@@ -1014,7 +1014,7 @@ async function embeddedRuns(): Promise<void> {
     );
     results.helloSecure = await scenario(
       STEPS.helloSecure,
-      () => helloLoad("/secure/hello"),
+      () => helloLoad("/api/hello"),
       (x) => rateText(x, "req/s"),
     );
     r.propagation = await scenario(
@@ -1070,7 +1070,7 @@ async function embeddedRuns(): Promise<void> {
       await scenario(
         STEPS.profile,
         () => profile(stack, emails, tokens),
-        (dir) => `cpuprofiles in ${dir}`,
+        (dir) => `CPU and allocation profiles in ${dir}`,
       );
     }
   } finally {

@@ -188,12 +188,23 @@ async function profileStart(): Promise<void> {
   await profiler.post("Profiler.enable");
   await profiler.post("Profiler.setSamplingInterval", { interval: 200 });
   await profiler.post("Profiler.start");
+  // Every allocation, including what the collector has freed again by the end: the bytes each
+  // request costs, not what happens to be alive at the stop.
+  await profiler.post("HeapProfiler.enable");
+  await profiler.post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
 }
 
 async function profileStop(args: Record<string, unknown>): Promise<string> {
   const { file } = args as { file: string };
   if (!profiler) throw new Error("profiler not started");
   const { profile } = await profiler.post("Profiler.stop");
+  const heap = await profiler.post("HeapProfiler.stopSampling");
+  // Beside the CPU profile; Chrome DevTools opens both (Memory → Allocation sampling).
+  writeFileSync(file.replace(/\.cpuprofile$/, ".heapprofile"), JSON.stringify(heap.profile));
   profiler.disconnect();
   profiler = undefined;
   writeFileSync(file, JSON.stringify(profile));
