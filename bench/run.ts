@@ -6,6 +6,8 @@
  *   npm run bench -- --quick      shorter runs, fewer samples, no Kafka login runs (< 2 min)
  *   options: --no-kafka  --no-profile  --profile (also in --quick)  --out <dir> (default docs)
  *            --only embedded,kafka,footprint (the parts to run; the argon2 limit always runs)
+ *   npm run bench -- --render docs/benchmarks/results.json   the page and charts again from a
+ *            run's saved figures, measuring nothing (after a change to bench/lib/report.ts)
  *
  * Every load targets 127.0.0.1 only and is bounded in count and time. The system under test
  * runs in child processes (bench/server.ts, bench/hello.ts, `node bin/ledgerline.js start`);
@@ -14,7 +16,7 @@
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -58,6 +60,7 @@ const { values: flags } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     out: { type: "string", default: "docs" },
     only: { type: "string" },
+    render: { type: "string" },
   },
 });
 const PARTS = ["embedded", "kafka", "footprint"] as const;
@@ -507,7 +510,9 @@ async function cost(stack: Stack, emails: readonly string[], token: string | und
     };
     const client = new LoopbackClient(stack.url, 1);
     try {
-      const logins = Math.min(10, emails.length);
+      // Forty, round robin over the users given: with ten, one slow hash or a late consumer
+      // moved the per-login CPU by a third from run to run.
+      const logins = emails.length > 0 ? 40 : 0;
       if (logins > 0) {
         await measure("login (correct password)", logins, async () => {
           for (let i = 0; i < logins; i++) {
@@ -1174,7 +1179,28 @@ async function kafkaRuns(): Promise<void> {
   }
 }
 
+/** --render: the report of an earlier run, from the figures it saved. */
+function render(file: string): void {
+  let saved: Results | undefined;
+  let problem = "not the results.json of a bench run";
+  try {
+    saved = JSON.parse(readFileSync(resolve(file), "utf8")) as Results;
+  } catch (error) {
+    problem = (error as Error).message;
+  }
+  if (typeof saved?.mode !== "string" || typeof saved.machine?.nproc !== "number") {
+    console.error(`--render ${file}: ${problem}`);
+    process.exitCode = 2;
+    return;
+  }
+  const { summary, files } = writeReport(saved, resolve(root, flags.out ?? "docs"));
+  console.log(
+    `${summary}\nwrote ${files.map((f) => relative(root, f)).join(", ")} from ${file} (measured nothing)`,
+  );
+}
+
 async function main(): Promise<void> {
+  if (flags.render) return render(flags.render);
   console.log(
     `ledgerline bench (${results.mode}) on ${results.machine.nproc} × ${results.machine.cpu}, node ${results.machine.node}; load average ${results.loadStart}`,
   );
