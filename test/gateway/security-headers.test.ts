@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type RouteHandlerMethod } from "fastify";
 import helmet from "helmet";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,11 +7,15 @@ import {
   securityHeaderOptions,
 } from "../../src/gateway/security-headers.ts";
 
-/** Every header of an answer but its date, as sorted pairs. */
-async function headersOf(setUp: (app: FastifyInstance) => void, url = "/") {
+/** Every header of an answer from `handler` at `url` but its date, as sorted pairs. */
+async function headersOf(
+  setUp: (app: FastifyInstance) => void,
+  url = "/",
+  handler: RouteHandlerMethod = async () => ({ ok: true }),
+) {
   const app = Fastify({ logger: false });
   setUp(app);
-  app.get(url, async () => ({ ok: true }));
+  app.get(url, handler);
   const { headers } = await app.inject(url);
   await app.close();
   const { date: _date, ...rest } = headers;
@@ -56,13 +60,11 @@ describe("security headers", () => {
   });
 
   it("a route's own Cache-Control under /api/ wins over no-store", async () => {
-    const app = Fastify({ logger: false });
-    addSecurityHeaders(app);
-    app.get("/api/v1/download", async (_request, reply) =>
-      reply.header("cache-control", "private, no-store").send("pdf"),
+    const headers = Object.fromEntries(
+      await headersOf(addSecurityHeaders, "/api/v1/download", async (_request, reply) =>
+        reply.header("cache-control", "private, no-store").send("pdf"),
+      ),
     );
-    const { headers } = await app.inject("/api/v1/download");
-    await app.close();
     expect(headers["cache-control"]).toBe("private, no-store");
     expect(headers["x-content-type-options"]).toBe("nosniff");
   });
