@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { AddressInfo } from "node:net";
 import { buildGateway } from "../gateway/gateway.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
-import { InUseError } from "../platform/in-use.ts";
+import { RefusedError } from "../platform/in-use.ts";
 import { initTelemetry } from "../platform/telemetry.ts";
 import { startOpsServer } from "../runtime/ops-server.ts";
 import { Platform } from "../runtime/platform.ts";
@@ -204,7 +204,7 @@ function exitWithParent(): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof InUseError) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError) {
       console.error(error.message);
       if (error instanceof UsageError) console.error(`\n${usage}`);
       process.exit(2);

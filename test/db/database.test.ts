@@ -3,7 +3,7 @@ import type { Database } from "../../src/db/database.ts";
 import { isDatabaseUnavailable, openPostgres, reconnectDelaySeconds } from "../../src/db/database.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import type { Migration } from "../../src/db/migrate.ts";
-import { migrate } from "../../src/db/migrate.ts";
+import { SchemaNewerError, migrate } from "../../src/db/migrate.ts";
 import { CuttableProxy } from "../support/cuttable-proxy.ts";
 import { announceSkip, postgresUrl, unique } from "../support/index.ts";
 
@@ -38,6 +38,32 @@ function describeDatabase(name: string, open: () => Promise<Database>): void {
       await db.query(`insert into ${schema}.things (name, note) values ($1, $2)`, ["a", "n"]);
       const rows = await db.query<{ name: string; note: string }>(`select name, note from ${schema}.things`);
       expect(rows).toEqual([{ name: "a", note: "n" }]);
+    });
+
+    it("refuses a schema migrated by a newer version, naming its migrations, and applies nothing", async () => {
+      const schema = unique("mig");
+      await migrate(db, schema, migrations);
+      const later: Migration = {
+        version: 3,
+        name: "things-later",
+        up: (s) => `create table ${s}.later (x int);`,
+      };
+      const older = [migrations[0]!, later];
+      const refused = await migrate(db, schema, older).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(SchemaNewerError);
+      expect(refused).toMatchObject({ code: "SCHEMA_NEWER", unknown: [{ version: 2, name: "things-note" }] });
+      expect((refused as Error).message).toBe(
+        `Schema ${schema} holds service migration 2 (things-note) that this version of Ledgerline ` +
+          "does not have: a newer version migrated it. Run that version or a later one, or restore the " +
+          "database from a backup taken before the upgrade (migrations go forward only).",
+      );
+      const tables = await db.query<{ n: number }>(
+        "select count(*)::int as n from pg_tables where schemaname = $1 and tablename = 'later'",
+        [schema],
+      );
+      expect(tables[0]?.n).toBe(0);
+      // The version that did migrate it still starts.
+      expect(await migrate(db, schema, migrations)).toEqual([]);
     });
 
     it("keeps components of one schema apart", async () => {

@@ -7,7 +7,8 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../../src/db/data-dir-lock.ts";
-import { TEST_SECRET, embeddedEnv } from "../support/index.ts";
+import { DatabaseProvider } from "../../src/db/provider.ts";
+import { TEST_SECRET, embeddedEnv, testConfig } from "../support/index.ts";
 
 const run = promisify(execFile);
 
@@ -50,5 +51,42 @@ describe("ledgerline start, when it cannot", () => {
     // The platform was stopped, not abandoned: its lock is gone, so the next start needs no takeover.
     expect(existsSync(join(dir, "pglite"))).toBe(true);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it("refuses a database a newer version migrated: one line naming the migration, exit 2", async () => {
+    const data = mkdtempSync(join(tmpdir(), "ledgerline-newer-"));
+    const env = { ...embeddedEnv(), DATA_DIR: data, LEDGERLINE_SECRET: TEST_SECRET, LOG_LEVEL: "warn" };
+    try {
+      const migrated = await run(process.execPath, [resolve("bin/ledgerline.js"), "migrate"], {
+        env,
+        timeout: 120_000,
+      });
+      // One line per schema, what it applied by component.
+      expect(migrated.stdout).toMatch(/^accounts: applied messaging \d+(, \d+)*; service \d+(, \d+)*$/m);
+      // What a later release's migration leaves behind.
+      const databases = new DatabaseProvider(testConfig({ DATA_DIR: data }));
+      const db = await databases.forService("accounts");
+      await db.query(
+        `insert into accounts.schema_migrations (component, version, name) values ('service', 999, 'from-the-future')`,
+      );
+      await databases.close();
+      const outcome = await run(process.execPath, [resolve("bin/ledgerline.js"), "start"], {
+        env: { ...env, HOST: "127.0.0.1", PORT: "0" },
+        timeout: 120_000,
+      }).then(
+        () => ({ code: 0, stderr: "" }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr.trim().split("\n").at(-1)).toBe(
+        "Schema accounts holds service migration 999 (from-the-future) that this version of Ledgerline " +
+          "does not have: a newer version migrated it. Run that version or a later one, or restore the " +
+          "database from a backup taken before the upgrade (migrations go forward only).",
+      );
+      expect(outcome.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(data, LOCK_FILE))).toBe(false);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 });
