@@ -9,4 +9,6 @@ export interface InvoicingDeps {
   readonly repo: InvoicingRepository;
   readonly clock: Clock;
   readonly render: RenderPdf;
+  /** Gets the renderer ready for a render that may come soon (RenderThread.warm); optional. */
+  readonly warmRenderer?: () => void;
 }

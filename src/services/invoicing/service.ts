@@ -61,8 +61,14 @@ export function createInvoicingService(options: InvoicingServiceOptions = {}): S
     async start(ctx: ServiceContext): Promise<void> {
       abort = new AbortController();
       if (!options.render && options.renderWorker !== false) {
+        const starts = ctx.metrics.counter(
+          "ledgerline_pdf_render_thread_starts_total",
+          "PDF render threads started, for a render or warmed ahead of one (reason)",
+          ["reason"],
+        );
         renderer = new RenderThread({
           onFailure: (error) => ctx.log.error({ err: error }, "PDF render thread failed; restarting it"),
+          onStart: (reason) => starts.inc({ reason }),
         });
       }
       const deps: InvoicingDeps = {
@@ -75,6 +81,7 @@ export function createInvoicingService(options: InvoicingServiceOptions = {}): S
           renderer?.render ??
           (async (invoice, seller) =>
             (await import("./pdf/render-invoice.ts")).renderInvoicePdf(invoice, seller)),
+        ...(renderer ? { warmRenderer: () => renderer?.warm() } : {}),
       };
       await onUserChanged(deps);
       await ctx.serve(generateInvoice, generateInvoiceHandler(deps));

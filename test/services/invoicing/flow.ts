@@ -56,6 +56,25 @@ export function describeInvoicing(name: string, make: () => Promise<FlowHarness>
     const generated = (invoiceId: string) =>
       h.event(invoiceGenerated, (p) => p.invoiceId === invoiceId, `invoice ${invoiceId} generated`);
 
+    // First, while this platform's render thread has not started.
+    it("starts the render thread when a user's invoices are listed, so their first PDF does not wait for it", async () => {
+      const starts = async () => {
+        const metric = h.platform.metrics.registry.getSingleMetric(
+          "ledgerline_pdf_render_thread_starts_total",
+        );
+        const values = (await metric?.get())?.values ?? [];
+        return Object.fromEntries(values.map((v) => [v.labels.reason, v.value]));
+      };
+      expect(await starts()).toEqual({});
+      const userId = await h.newUser();
+      expect((await h.requester.request(listInvoices, userId, { userId })).invoices).toEqual([]);
+      expect(await starts()).toEqual({ warm: 1 });
+      const { id } = await issue(userId);
+      await generated(id);
+      // The render found the thread running: none started for it.
+      expect(await starts()).toEqual({ warm: 1 });
+    });
+
     it("answers pending at once, then renders the PDF and announces invoice.generated", async () => {
       const userId = await h.newUser({ fullName: "Grace Hopper", address: "1 Navy Yard, Arlington" });
       const reply = await issue(userId);

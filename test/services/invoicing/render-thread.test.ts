@@ -43,6 +43,24 @@ describe("the PDF render thread", { timeout: 30_000 }, () => {
     expect(pdfText(await thread.render(invoice("INV-4"), seller))).toContain("INV-4");
   });
 
+  it("starts when warmed, serves the next render on that thread, and stops when idle after it", async () => {
+    const starts: string[] = [];
+    const thread = open({ idleMs: 200, onStart: (reason) => starts.push(reason) });
+    thread.warm();
+    expect(thread.running).toBe(true);
+    expect(starts).toEqual(["warm"]);
+    expect(pdfText(await thread.render(invoice("INV-1"), seller))).toContain("INV-1");
+    expect(starts).toEqual(["warm"]);
+    await waitFor("the idle thread to stop", () => !thread.running, 5_000);
+    // Warmed and not used, it stops too.
+    thread.warm();
+    expect(starts).toEqual(["warm", "warm"]);
+    await waitFor("the warmed thread to stop", () => !thread.running, 5_000);
+    await thread.close();
+    thread.warm();
+    expect(thread.running).toBe(false);
+  });
+
   it("rejects a document the renderer cannot draw with its own error, and keeps the thread", async () => {
     const thread = open();
     const broken = { ...invoice("INV-1"), items: null } as unknown as InvoiceDocument;

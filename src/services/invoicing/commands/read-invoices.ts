@@ -10,10 +10,15 @@ const DEFAULT_LIST_LIMIT = 100;
  * The read side (read-only commands: no inbox, no outbox): list-invoices, get-invoice, get-invoice-pdf. Every query is scoped by the
  * requesting user, so another user's invoice is INVOICE_NOT_FOUND, exactly like a missing one.
  */
-export async function serveInvoiceReads({ ctx, repo }: InvoicingDeps): Promise<void> {
-  await ctx.query(listInvoices, async (payload, _envelope, tx) => ({
-    invoices: (await repo.list(tx, payload.userId, payload.limit ?? DEFAULT_LIST_LIMIT)).map(toSummary),
-  }));
+export async function serveInvoiceReads({ ctx, repo, warmRenderer }: InvoicingDeps): Promise<void> {
+  await ctx.query(listInvoices, async (payload, _envelope, tx) => {
+    // The dashboard lists a user's invoices when it opens: the next thing may be a new invoice,
+    // whose PDF then need not wait for the render thread to start.
+    warmRenderer?.();
+    return {
+      invoices: (await repo.list(tx, payload.userId, payload.limit ?? DEFAULT_LIST_LIMIT)).map(toSummary),
+    };
+  });
 
   await ctx.query(getInvoice, async (payload, _envelope, tx) => {
     const invoice = await repo.find(tx, payload.invoiceId, payload.userId);
