@@ -29,11 +29,9 @@ export function openPostgres(
   url: string,
   options: { max?: number; applicationName?: string } = {},
 ): Database {
-  const sql = postgres(url, {
-    max: options.max ?? 10,
+  const clientOptions = {
     onnotice: () => {},
     connect_timeout: 5,
-    idle_timeout: 30,
     backoff: reconnectDelaySeconds,
     connection: { application_name: options.applicationName ?? "ledgerline" },
     types: {
@@ -45,7 +43,8 @@ export function openPostgres(
         serialize: (value: number) => String(value),
       },
     },
-  });
+  };
+  const sql = postgres(url, { ...clientOptions, max: options.max ?? 10, idle_timeout: 30 });
   const run = async <T>(
     target: postgres.Sql | postgres.TransactionSql,
     text: string,
@@ -61,24 +60,31 @@ export function openPostgres(
       await sql.unsafe(script);
     },
     tryLock: async (name) => {
-      // Two 32-bit keys: the namespace and the name, so unrelated advisory locks do not collide.
-      const reserved = await sql.reserve();
+      // The lock's session is a client of its own with one connection that is never closed for
+      // idleness or age, not a connection reserved from the pool: postgres.js 3.4.9 throws an
+      // uncatchable TypeError (a write to a null socket) on the next query of a reserved
+      // connection whose backend went away (porsager/postgres#1208), which would take the
+      // process down when it releases the lock after a database restart. A client's own
+      // connection reconnects instead (in a new session, without the lock: the log's writer epoch
+      // covers that, see EmbeddedTransport). Two 32-bit keys: the namespace and the name, so
+      // unrelated advisory locks do not collide.
+      const session = postgres(url, { ...clientOptions, max: 1, idle_timeout: 0, max_lifetime: 0 }); // 0: never
       try {
-        const [row] = await reserved<{ ok: boolean }[]>`
+        const [row] = await session<{ ok: boolean }[]>`
           select pg_try_advisory_lock(hashtext('ledgerline'), hashtext(${name})) as ok`;
         if (!row?.ok) {
-          reserved.release();
+          await session.end({ timeout: 5 });
           return undefined;
         }
       } catch (error) {
-        reserved.release();
+        await session.end({ timeout: 5 });
         throw error;
       }
       return async () => {
         try {
-          await reserved`select pg_advisory_unlock(hashtext('ledgerline'), hashtext(${name}))`;
+          await session`select pg_advisory_unlock(hashtext('ledgerline'), hashtext(${name}))`;
         } finally {
-          reserved.release();
+          await session.end({ timeout: 5 });
         }
       };
     },

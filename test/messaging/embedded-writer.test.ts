@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { openPostgres } from "../../src/db/database.ts";
 import { EmbeddedLogInUseError, EmbeddedTransport } from "../../src/messaging/embedded/embedded-transport.ts";
 import { Platform } from "../../src/runtime/platform.ts";
-import { announceSkip, postgresUrl, testConfig, testLogger, unique } from "../support/index.ts";
+import { CuttableProxy } from "../support/cuttable-proxy.ts";
+import { announceSkip, postgresUrl, testConfig, testLogger, unique, waitFor } from "../support/index.ts";
 
 // The embedded log assigns offsets in the process that writes it. On PostgreSQL a second process
 // could open the same log; it must be refused, not left to reuse offsets.
@@ -37,6 +38,50 @@ if (postgresUrl) {
         await b.stop();
         await a.stop();
         await Promise.all([dbA.close(), dbB.close()]);
+      }
+    });
+
+    it("fences off a writer whose lock went with its connection once another writer starts", async () => {
+      const schema = unique("log");
+      const proxy = await CuttableProxy.before(url);
+      // A reaches PostgreSQL through a proxy that is cut and restored: its lock's session ends.
+      const [dbA, dbB] = [openPostgres(proxy.through(url)), openPostgres(url)];
+      const a = new EmbeddedTransport({ db: dbA, log: testLogger(), schema, partitions: 1 });
+      const b = new EmbeddedTransport({ db: dbB, log: testLogger(), schema, partitions: 1 });
+      const message = (n: number) => ({
+        topic: "t",
+        key: "k",
+        envelope: { id: `m${n}` } as never,
+      });
+      try {
+        await a.start();
+        await a.publish([message(1)]);
+        await proxy.cut();
+        await proxy.restore();
+        // Until PostgreSQL notices the lost session, b is refused as before.
+        await waitFor("the lost session's lock to be released", () =>
+          b.start().then(
+            () => true,
+            () => false,
+          ),
+        );
+        // a may not append any more, not even with offsets b has not used yet; b appends.
+        const refused = await a.publish([message(2)]).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(EmbeddedLogInUseError);
+        expect((refused as EmbeddedLogInUseError).code).toBe("LOG_IN_USE");
+        await expect(a.publish([message(3)])).rejects.toBeInstanceOf(EmbeddedLogInUseError);
+        await expect(a.ping()).rejects.toBeInstanceOf(EmbeddedLogInUseError);
+        await b.publish([message(4)]);
+        const ids = (await b.read("t")).map((d) => [d.offset, (d.envelope as { id: string }).id]);
+        expect(ids).toEqual([
+          ["0", "m1"],
+          ["1", "m4"],
+        ]);
+      } finally {
+        await b.stop();
+        await a.stop();
+        await Promise.all([dbA.close(), dbB.close()]);
+        await proxy.stop();
       }
     });
 

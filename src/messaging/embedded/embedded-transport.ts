@@ -123,6 +123,13 @@ export class EmbeddedTransport implements Transport {
   private readonly retention: Periodic;
   private started = false;
   private releaseWriter: (() => Promise<void>) | undefined;
+  /**
+   * On PostgreSQL, the writer epoch this process raised at start (its fencing token); undefined
+   * on PGlite, whose data directory's lock already keeps every other process out.
+   */
+  private epoch: number | undefined;
+  /** Another process became the writer (this one's lock went with a lost connection). */
+  private fenced: EmbeddedLogInUseError | undefined;
 
   constructor(options: EmbeddedTransportOptions) {
     this.db = options.db;
@@ -171,6 +178,43 @@ export class EmbeddedTransport implements Transport {
       `select topic, partition, max("offset") + 1 as next from ${this.s}.messages group by topic, partition`,
     );
     for (const row of ends) this.nextOffsets.set(`${row.topic}:${row.partition}`, Number(row.next));
+    if (this.db.kind === "postgres") await this.raiseEpoch();
+  }
+
+  /**
+   * The advisory lock keeps a second writer from starting, but it lives on one connection: if that
+   * connection is lost (a database restart, a network cut), PostgreSQL drops the lock while this
+   * process keeps writing, and another process could then start and assign the same offsets. So
+   * each writer raises the log's epoch at start, after it took the lock, and each of its appends
+   * inserts only while the epoch is still its own (holding the row FOR SHARE, so a new writer's
+   * raise waits for an append under way and the new writer then sees it). An append that inserts
+   * nothing means another writer started: this one is fenced off (see fence).
+   */
+  private async raiseEpoch(): Promise<void> {
+    const [row] = await this.db.query<{ epoch: number }>(
+      `update ${this.s}.writer set epoch = epoch + 1 returning epoch`,
+    );
+    this.epoch = Number(row?.epoch);
+  }
+
+  /**
+   * Another process is the writer now: refuse every further publish with LOG_IN_USE, fail the
+   * readiness check (ping), and stop this process's readers (their offsets are the new writer's
+   * business), once, saying why.
+   */
+  private fence(): EmbeddedLogInUseError {
+    if (this.fenced) return this.fenced;
+    const error = new EmbeddedLogInUseError(this.schemaName);
+    this.fenced = error;
+    this.log.error(
+      { schema: this.schemaName },
+      "another process became the embedded log's writer after this one lost its database connection: " +
+        "this process no longer writes or reads the log; stop it (it reports not ready)",
+    );
+    void Promise.all([...this.subscriptions].map((s) => s.stop())).catch((error: unknown) =>
+      this.log.warn({ err: error }, "could not stop the log's readers"),
+    );
+    return error;
   }
 
   async stop(): Promise<void> {
@@ -192,6 +236,7 @@ export class EmbeddedTransport implements Transport {
   }
 
   async ping(): Promise<void> {
+    if (this.fenced) throw this.fenced;
     await this.db.ping();
   }
 
@@ -237,6 +282,7 @@ export class EmbeddedTransport implements Transport {
 
   publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
+    if (this.fenced) return Promise.reject(this.fenced);
     return new Promise<void>((resolve, reject) => this.enqueue({ messages, resolve, reject }));
   }
 
@@ -329,17 +375,33 @@ export class EmbeddedTransport implements Transport {
       const n = values.length;
       // JSON text, cast in SQL: the same text feeds the tail, and no driver encodes it twice.
       tuples.push(
-        `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::text::jsonb, $${n + 6}::text::jsonb)`,
+        `($${n + 1}::text, $${n + 2}::int, $${n + 3}::bigint, $${n + 4}::text, $${n + 5}::text::jsonb, $${n + 6}::text::jsonb)`,
       );
       const envelope = JSON.stringify(message.envelope);
       const headers = JSON.stringify(message.headers ?? {});
       values.push(message.topic, partition, offset, message.key, envelope, headers);
       appended.entries.push([slot, { offset, key: message.key, envelope, headers }]);
     }
-    await via.query(
-      `insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers) values ${tuples.join(", ")}`,
+    if (this.epoch === undefined) {
+      await via.query(
+        `insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers) values ${tuples.join(", ")}`,
+        values,
+      );
+      return;
+    }
+    // PostgreSQL: only while the epoch is this writer's (raiseEpoch), in the same statement.
+    values.push(this.epoch);
+    const [row] = await via.query<{ n: number }>(
+      `with writer as (select 1 from ${this.s}.writer where epoch = $${values.length} for share),
+            appended as (
+              insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers)
+              select v.* from (values ${tuples.join(", ")}) as v (topic, partition, "offset", key, envelope, headers)
+              where exists (select 1 from writer)
+              returning 1)
+       select count(*)::int as n from appended`,
       values,
     );
+    if (row?.n !== messages.length) throw this.fence();
   }
 
   /** Only a committed append moves the offsets on, reaches the tails and wakes the readers. */

@@ -28,4 +28,16 @@ export const logMigrations: Migration[] = [
         primary key (group_id, topic, partition));
     `,
   },
+  {
+    version: 2,
+    name: "writer-epoch",
+    // The fencing token of the log's writer on PostgreSQL: each writer that starts raises it, and
+    // every append checks it still holds the one it raised (EmbeddedTransport.insert).
+    up: (s) => `
+      create table ${s}.writer (
+        id boolean primary key default true check (id),
+        epoch bigint not null);
+      insert into ${s}.writer (id, epoch) values (true, 0);
+    `,
+  },
 ];
