@@ -54,8 +54,43 @@ export function openPostgres(
   return {
     kind: "postgres",
     query: (text, params) => run(sql, text, params),
-    transaction: async (fn) =>
-      (await sql.begin((tx) => fn({ query: (text, params) => run(tx, text, params) }))) as never,
+    transaction: async (fn) => {
+      // postgres.js 3.4.9 writes to a lost connection's null socket and throws an uncatchable
+      // TypeError from a timer, taking the process down (porsager/postgres#1154, #1208), when a
+      // transaction goes on after its connection closed: fn's next query, or the COMMIT or
+      // ROLLBACK that begin sends once fn settles. So once the loss is seen (a query of fn failed
+      // with the socket gone, or begin rejected, as it does at once when the connection closes),
+      // fn's further queries reject here with that error, and fn's outcome is not handed back to
+      // begin, which has nothing to commit or roll back on a connection that is gone (the server
+      // rolled it back) and has already rejected with the loss.
+      let lost: unknown;
+      const guarded: Executor = {
+        query: async (text, params) => {
+          if (lost) throw lost;
+          try {
+            return await run(tx, text, params);
+          } catch (error) {
+            if (socketGone(error)) lost ??= error;
+            throw error;
+          }
+        },
+      };
+      let tx!: postgres.TransactionSql;
+      const begun = sql.begin(
+        (t) =>
+          new Promise((resolve, reject) => {
+            tx = t;
+            fn(guarded).then(
+              (value) => lost === undefined && resolve(value),
+              (error: unknown) => lost === undefined && reject(error),
+            );
+          }),
+      );
+      begun.catch((error: unknown) => {
+        lost ??= error;
+      });
+      return (await begun) as never;
+    },
     exec: async (script) => {
       await sql.unsafe(script);
     },
@@ -133,6 +168,20 @@ const UNAVAILABLE_CODES = new Set([
   "57P03",
   "25006",
 ]);
+
+/** postgres.js's and the socket's own codes for a connection that is gone (no SQLSTATE: the server said nothing). */
+const SOCKET_GONE = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECTION_ENDED",
+  "ECONNRESET",
+  "EPIPE",
+]);
+
+function socketGone(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && SOCKET_GONE.has(code);
+}
 
 /**
  * Whether an error says the database is unreachable rather than that the work is wrong: the same

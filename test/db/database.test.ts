@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../src/db/database.ts";
+import type { Database, Executor } from "../../src/db/database.ts";
 import { isDatabaseUnavailable, openPostgres, reconnectDelaySeconds } from "../../src/db/database.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import type { Migration } from "../../src/db/migrate.ts";
 import { SchemaNewerError, migrate } from "../../src/db/migrate.ts";
 import { CuttableProxy } from "../support/cuttable-proxy.ts";
-import { announceSkip, postgresUrl, unique } from "../support/index.ts";
+import { announceSkip, postgresUrl, unique, waitFor } from "../support/index.ts";
 
 const migrations: Migration[] = [
   {
@@ -188,6 +188,59 @@ if (postgresUrl) {
         expect(Math.max(...slowest), `waits: ${slowest.join(", ")} ms`).toBeLessThan(3_000);
         await proxy.restore();
         expect(await db.query<{ one: number }>("select 1 as one")).toEqual([{ one: 1 }]);
+      } finally {
+        await db.close();
+        await proxy.stop();
+      }
+    }, 60_000);
+
+    // postgres.js 3.4.9 throws an uncaught TypeError (vitest fails the run on it) when a
+    // transaction goes on after its connection closed; the executor must stop it first.
+    it("rejects a transaction whose connection is lost, commits none of it, and keeps the process up", async () => {
+      const proxy = await CuttableProxy.before(url);
+      const db = openPostgres(proxy.through(url), { max: 2 });
+      const schema = unique("lost");
+      await migrate(db, schema, migrations);
+      const cut = async () => {
+        await proxy.cut();
+        await proxy.restore();
+      };
+      try {
+        const outcomes: string[] = [];
+        // Lost between two statements, lost with one in flight, and either way fn going on
+        // (it catches the error and sends another statement).
+        const cases: ((tx: Executor) => Promise<void>)[] = [
+          async () => {
+            await cut();
+          },
+          async (tx) => {
+            setTimeout(() => void cut(), 100);
+            await tx.query("select pg_sleep(0.5)");
+          },
+        ];
+        for (const [i, lose] of cases.entries()) {
+          const error = await db
+            .transaction(async (tx) => {
+              await tx.query(`insert into ${schema}.things (name) values ($1)`, [`before-${i}`]);
+              await lose(tx).catch(() => undefined);
+              await tx
+                .query(`insert into ${schema}.things (name) values ($1)`, [`after-${i}`])
+                .catch((e: unknown) => outcomes.push(`${i}: ${(e as { code?: string }).code}`));
+            })
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+          expect(isDatabaseUnavailable(error), String(error)).toBe(true);
+        }
+        // begin rejects as the connection closes; fn goes on a moment longer.
+        await waitFor("both transactions' last statements to fail", () => outcomes.length === 2);
+        expect(outcomes).toEqual(["0: CONNECTION_CLOSED", "1: CONNECTION_CLOSED"]);
+        expect(await db.query(`select name from ${schema}.things`)).toEqual([]);
+        await db.transaction(async (tx) => {
+          await tx.query(`insert into ${schema}.things (name) values ('kept')`);
+        });
+        expect(await db.query(`select name from ${schema}.things`)).toEqual([{ name: "kept" }]);
       } finally {
         await db.close();
         await proxy.stop();
