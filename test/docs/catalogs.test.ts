@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import "../../src/services/index.ts";
 import "../../src/gateway/gateway.ts";
@@ -25,6 +25,23 @@ describe("catalogs in docs/ match the code", () => {
         retry: spec.canRetry ?? false,
       });
     }
+  });
+
+  it("docs/errors.md lists every refusal at start (a RefusedError's code), and no other", () => {
+    const section = doc("errors.md").split("## Refusals at start")[1] ?? "";
+    const documented = [...section.matchAll(/^\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => m[1]!);
+    const src = new URL("../../src/", import.meta.url);
+    const inCode = (readdirSync(src, { recursive: true }) as string[])
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) => {
+        const text = readFileSync(new URL(file, src), "utf8");
+        // A class that extends RefusedError or InUseError passes its code to super() first.
+        return [...text.matchAll(/extends (?:RefusedError|InUseError) \{[\s\S]*?super\(\s*"([A-Z_]+)"/g)].map(
+          (m) => m[1]!,
+        );
+      });
+    expect(inCode.length).toBeGreaterThan(0);
+    expect([...documented].sort()).toEqual([...new Set(inCode)].sort());
   });
 
   it("docs/configuration.md lists every environment variable, and no other", () => {
