@@ -474,8 +474,25 @@ function targetReview(results: Results): string[] {
       `- **Request-reply p50 ≤ 2 ms (embedded)** is not a wrong target; on this run it misses by little: p50 ${fmt(rrEmbedded.p50)} ms. One round trip costs ${fmt(echo.netCpuMs)} ms of CPU on an idle platform (${fmt(echo.statements)} SQL statements in single-threaded PGlite, the envelope checks, the reply), most of it on the path the requester waits for, so the figure moves with how fast the machine is that hour: the argon2 limit of the same run, ${ok(results.limit) ? `one hash ${fmt(ok(results.limit)!.oneHash.p50)} ms,` : "measured above,"} shows it. Fewer statements per command would give it room.`,
     );
   }
+  // Propagation has no target to propose instead: when it misses, say what the run shows.
+  for (const [label, stack, target, hops] of [
+    ["embedded", embedded, 50, ""],
+    [
+      "Kafka",
+      kafka,
+      100,
+      " On Kafka, login's credentials consumer also waits on the mock broker's held fetch (`KAFKA_FETCH_WAIT_MS`, 20 ms) when its last fetch came back empty.",
+    ],
+  ] as const) {
+    const prop = ok(stack?.propagation);
+    if (!prop || prop.p99 <= target) continue;
+    const hash = ok(results.limit)?.oneHash;
+    out.push(
+      `- **Propagation p99 ≤ ${target} ms (${label})** is not a wrong target; it misses on this run: p99 ${fmt(prop.p99)} ms, p50 ${fmt(prop.p50)} ms, max ${fmt(prop.max)} ms, over ${prop.count} signups one at a time on an otherwise idle platform. With so few samples the p99 is the slowest one or two.${hops}${hash ? ` The same run's single hash had p50 ${fmt(hash.p50)} ms and p99 ${fmt(hash.p99)} ms: ${hash.p99 > 3 * hash.p50 ? "the machine stalled now and then during it, which the slowest signups likely met too" : "the machine was steady then"}.` : ""} Re-run on a quiet machine before reading it as a regression.`,
+    );
+  }
   const rr = ok(kafka?.requestReply);
-  if (rr) {
+  if (rr && rr.p50 > 10) {
     out.push(
       `- **Request-reply p50 ≤ 10 ms on Kafka.** Measured p50 ${fmt(rr.p50)} ms on librdkafka's mock cluster, which holds every empty fetch for its whole wait (\`KAFKA_FETCH_WAIT_MS\`, 20 ms, for the command's consumer; 10 ms for the reply's): a round trip waits on two such fetches, about 15 ms on average, before any work. A real broker answers a waiting fetch when a message arrives. Proposed: keep the target for a real Kafka cluster; on the mock, read the figure against the 15 ms floor.`,
     );
