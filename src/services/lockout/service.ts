@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { ident } from "../../db/database.ts";
-import { accountLocked, loginSucceeded } from "../../contracts/login/index.ts";
+import { accountLocked } from "../../contracts/login/index.ts";
 import { accountUnlocked, listBlocked, unblockAccount } from "../../contracts/lockout/index.ts";
 import { sendEmail } from "../../contracts/mailer/index.ts";
 import type { ServiceDefinition } from "../../runtime/platform.ts";
@@ -18,8 +18,15 @@ export const lockoutService: ServiceDefinition = {
   async start(ctx) {
     const s = ident(ctx.schema);
 
+    // The list shows locks in force (permanent, or until a time still to come), so an expired
+    // lock needs no event to leave it: a login cannot succeed before its lock ends, and an
+    // admin's unblock deletes the row. Rows of expired locks, which locks on unknown emails also
+    // leave, go when the next lock is recorded, so the table holds about what is in force.
     await ctx.on(accountLocked, "on-account-locked", async (envelope, tx) => {
       const lock = envelope.payload as Locked;
+      await tx.query(
+        `delete from ${s}.blocked where not permanent and locked_until < now() - interval '1 hour'`,
+      );
       await tx.query(
         `insert into ${s}.blocked (email, user_id, locked_at, locked_until, failures, permanent, lock_count)
          values ($1, $2, $3, $4, $5, $6, $7)
@@ -49,12 +56,6 @@ export const lockoutService: ServiceDefinition = {
           envelope,
         );
       }
-    });
-
-    // A successful login means any lock has ended.
-    await ctx.on(loginSucceeded, "on-login-succeeded", async (envelope, tx) => {
-      const { email } = envelope.payload as z.infer<typeof loginSucceeded.schema>;
-      await tx.query(`delete from ${s}.blocked where email = $1`, [email]);
     });
 
     await ctx.query(listBlocked, async (_payload, _envelope, tx) => {
