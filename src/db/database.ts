@@ -64,22 +64,20 @@ export function openPostgres(
       // begin, which has nothing to commit or roll back on a connection that is gone (the server
       // rolled it back) and has already rejected with the loss.
       let lost: unknown;
-      const guarded: Executor = {
-        query: async (text, params) => {
-          if (lost) throw lost;
-          try {
-            return await run(tx, text, params);
-          } catch (error) {
-            if (socketGone(error)) lost ??= error;
-            throw error;
-          }
-        },
-      };
-      let tx!: postgres.TransactionSql;
       const begun = sql.begin(
-        (t) =>
+        (tx) =>
           new Promise((resolve, reject) => {
-            tx = t;
+            const guarded: Executor = {
+              query: async (text, params) => {
+                if (lost) throw lost;
+                try {
+                  return await run(tx, text, params);
+                } catch (error) {
+                  if (socketGone(error)) lost ??= error;
+                  throw error;
+                }
+              },
+            };
             fn(guarded).then(
               (value) => lost === undefined && resolve(value),
               (error: unknown) => lost === undefined && reject(error),
@@ -147,28 +145,6 @@ export function ident(name: string): string {
 }
 
 /** Error codes of a database that cannot be reached right now (network, restart, failover). */
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  // postgres.js
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-  // SQLSTATE: too many connections, shutting down, cannot connect now, read-only after a failover
-  "53300",
-  "57P01",
-  "57P02",
-  "57P03",
-  "25006",
-]);
-
 /** postgres.js's and the socket's own codes for a connection that is gone (no SQLSTATE: the server said nothing). */
 const SOCKET_GONE = new Set([
   "CONNECTION_CLOSED",
@@ -176,6 +152,24 @@ const SOCKET_GONE = new Set([
   "CONNECTION_ENDED",
   "ECONNRESET",
   "EPIPE",
+]);
+
+const UNAVAILABLE_CODES = new Set([
+  ...SOCKET_GONE,
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  // postgres.js
+  "CONNECT_TIMEOUT",
+  // SQLSTATE: too many connections, shutting down, cannot connect now, read-only after a failover
+  "53300",
+  "57P01",
+  "57P02",
+  "57P03",
+  "25006",
 ]);
 
 function socketGone(error: unknown): boolean {

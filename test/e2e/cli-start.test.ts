@@ -12,6 +12,13 @@ import { TEST_SECRET, embeddedEnv, testConfig } from "../support/index.ts";
 
 const run = promisify(execFile);
 
+/** `ledgerline start` as a process of its own, with how it exited and what it said on stderr. */
+const refusedStart = (env: NodeJS.ProcessEnv) =>
+  run(process.execPath, [resolve("bin/ledgerline.js"), "start"], { env, timeout: 120_000 }).then(
+    () => ({ code: 0, stderr: "" }),
+    (error: { code: number; stderr: string }) => error,
+  );
+
 describe("ledgerline start, when it cannot", () => {
   let dir: string;
   let taken: Server;
@@ -29,20 +36,14 @@ describe("ledgerline start, when it cannot", () => {
   });
 
   it("says in one line that PORT is taken, exits 2, and leaves the data directory unlocked", async () => {
-    const outcome = await run(process.execPath, [resolve("bin/ledgerline.js"), "start"], {
-      env: {
-        ...embeddedEnv(),
-        DATA_DIR: dir,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        LEDGERLINE_SECRET: TEST_SECRET,
-        LOG_LEVEL: "warn",
-      },
-      timeout: 120_000,
-    }).then(
-      () => ({ code: 0, stderr: "" }),
-      (error: { code: number; stderr: string }) => error,
-    );
+    const outcome = await refusedStart({
+      ...embeddedEnv(),
+      DATA_DIR: dir,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LEDGERLINE_SECRET: TEST_SECRET,
+      LOG_LEVEL: "warn",
+    });
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain(
       `PORT: 127.0.0.1:${port} is in use by another process; stop it or choose a free port`,
@@ -70,13 +71,7 @@ describe("ledgerline start, when it cannot", () => {
         `insert into accounts.schema_migrations (component, version, name) values ('service', 999, 'from-the-future')`,
       );
       await databases.close();
-      const outcome = await run(process.execPath, [resolve("bin/ledgerline.js"), "start"], {
-        env: { ...env, HOST: "127.0.0.1", PORT: "0" },
-        timeout: 120_000,
-      }).then(
-        () => ({ code: 0, stderr: "" }),
-        (error: { code: number; stderr: string }) => error,
-      );
+      const outcome = await refusedStart({ ...env, HOST: "127.0.0.1", PORT: "0" });
       expect(outcome.code).toBe(2);
       expect(outcome.stderr.trim().split("\n").at(-1)).toBe(
         "Schema accounts holds service migration 999 (from-the-future) that this version of Ledgerline " +

@@ -382,11 +382,9 @@ export class EmbeddedTransport implements Transport {
       values.push(message.topic, partition, offset, message.key, envelope, headers);
       appended.entries.push([slot, { offset, key: message.key, envelope, headers }]);
     }
+    const columns = `(topic, partition, "offset", key, envelope, headers)`;
     if (this.epoch === undefined) {
-      await via.query(
-        `insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers) values ${tuples.join(", ")}`,
-        values,
-      );
+      await via.query(`insert into ${this.s}.messages ${columns} values ${tuples.join(", ")}`, values);
       return;
     }
     // PostgreSQL: only while the epoch is this writer's (raiseEpoch), in the same statement.
@@ -394,8 +392,8 @@ export class EmbeddedTransport implements Transport {
     const [row] = await via.query<{ n: number }>(
       `with writer as (select 1 from ${this.s}.writer where epoch = $${values.length} for share),
             appended as (
-              insert into ${this.s}.messages (topic, partition, "offset", key, envelope, headers)
-              select v.* from (values ${tuples.join(", ")}) as v (topic, partition, "offset", key, envelope, headers)
+              insert into ${this.s}.messages ${columns}
+              select v.* from (values ${tuples.join(", ")}) as v ${columns}
               where exists (select 1 from writer)
               returning 1)
        select count(*)::int as n from appended`,

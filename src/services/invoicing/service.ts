@@ -81,7 +81,7 @@ export function createInvoicingService(options: InvoicingServiceOptions = {}): S
           renderer?.render ??
           (async (invoice, seller) =>
             (await import("./pdf/render-invoice.ts")).renderInvoicePdf(invoice, seller)),
-        ...(renderer ? { warmRenderer: () => renderer?.warm() } : {}),
+        warmRenderer: () => renderer?.warm(),
       };
       await onUserChanged(deps);
       await ctx.serve(generateInvoice, generateInvoiceHandler(deps));
