@@ -20,6 +20,8 @@ import type {
 } from "../transport.ts";
 import type { GroupMember, PartitionRef } from "./group.ts";
 import { ConsumerGroup } from "./group.ts";
+import type { OffsetCommit } from "./offset-commits.ts";
+import { OffsetCommits } from "./offset-commits.ts";
 import { logMigrations } from "./schema.ts";
 
 export interface EmbeddedTransportOptions {
@@ -36,10 +38,10 @@ export interface EmbeddedTransportOptions {
   /** Newest messages per partition kept in memory, so readers that keep up never query. */
   readonly tailSize?: number;
   /**
-   * How long a reader holds a handled offset before committing it: commits of messages handled
-   * meanwhile coalesce into one. A crash inside the window redelivers, which the inbox absorbs,
-   * as after any crash between an effect and its commit. Stopping or handing a partition over
-   * commits at once.
+   * How long a handled offset waits before it is committed: the commits of every reader handled
+   * meanwhile go in one statement (OffsetCommits). A crash inside the window redelivers, which
+   * the inbox absorbs, as after any crash between an effect and its commit. Stopping or handing
+   * a partition over commits at once.
    */
   readonly commitDelayMs?: number;
 }
@@ -111,7 +113,8 @@ export class EmbeddedTransport implements Transport {
   private readonly idlePollMs: number;
   private readonly retentionHours: number;
   private readonly tailSize: number;
-  readonly commitDelayMs: number;
+  /** Handled offsets not committed yet, written for all readers at once. */
+  readonly offsets: OffsetCommits;
   private readonly tails = new Map<string, TailEntry[]>();
   private readonly topics = new Map<string, number>();
   private readonly nextOffsets = new Map<string, number>();
@@ -149,7 +152,11 @@ export class EmbeddedTransport implements Transport {
       },
     });
     this.tailSize = options.tailSize ?? 256;
-    this.commitDelayMs = options.commitDelayMs ?? 100;
+    this.offsets = new OffsetCommits(
+      (commits) => this.writeOffsets(commits),
+      options.commitDelayMs ?? 100,
+      this.log,
+    );
   }
 
   async start(): Promise<void> {
@@ -219,6 +226,7 @@ export class EmbeddedTransport implements Transport {
 
   async stop(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.offsets.flush();
     await this.retention.stop();
     // Let queued writes finish: they were acknowledged to nobody yet, but losing them is worse.
     while (this.writing || this.queue.length > 0) await sleep(5);
@@ -451,11 +459,23 @@ export class EmbeddedTransport implements Transport {
     return rows[0] ? Number(rows[0].next_offset) : undefined;
   }
 
-  async commit(groupId: string, ref: PartitionRef, nextOffset: number): Promise<void> {
+  /** Every pending commit in one statement (OffsetCommits): one row per group and partition. */
+  private async writeOffsets(commits: readonly OffsetCommit[]): Promise<void> {
     await this.db.query(
-      `insert into ${this.s}.offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, $4)
+      `insert into ${this.s}.offsets (group_id, topic, partition, next_offset)
+       select group_id, topic, partition, next_offset from json_to_recordset($1::text::json)
+         as c(group_id text, topic text, partition integer, next_offset bigint)
        on conflict (group_id, topic, partition) do update set next_offset = excluded.next_offset, committed_at = now()`,
-      [groupId, ref.topic, ref.partition, nextOffset],
+      [
+        JSON.stringify(
+          commits.map((c) => ({
+            group_id: c.groupId,
+            topic: c.topic,
+            partition: c.partition,
+            next_offset: c.nextOffset,
+          })),
+        ),
+      ],
     );
   }
 
@@ -592,9 +612,6 @@ class PartitionReader {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private next = 0;
-  private committed = 0;
-  private commitTimer: NodeJS.Timeout | undefined;
-  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly transport: EmbeddedTransport,
@@ -605,7 +622,6 @@ class PartitionReader {
   async start(): Promise<void> {
     const committed = await this.transport.committedOffset(this.options.groupId, this.ref);
     this.next = committed ?? (this.options.fromBeginning === false ? this.transport.endOffset(this.ref) : 0);
-    this.committed = committed ?? -1;
     this.loop = this.run();
   }
 
@@ -613,9 +629,7 @@ class PartitionReader {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
-    await this.commitQuietly();
+    await this.transport.offsets.flush();
   }
 
   private async run(): Promise<void> {
@@ -660,32 +674,7 @@ class PartitionReader {
         failures = 0;
         this.next = Number(row.offset) + 1;
       }
-      if (this.next !== before) this.scheduleCommit();
+      if (this.next !== before) this.transport.offsets.schedule(this.options.groupId, this.ref, this.next);
     }
-  }
-
-  /** Commits within commitDelayMs; what is handled meanwhile rides along in the same commit. */
-  private scheduleCommit(): void {
-    if (this.commitTimer) return;
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = undefined;
-      void this.commitQuietly();
-    }, this.transport.commitDelayMs);
-  }
-
-  /** Commits `next` if it moved since the last commit; commits run one at a time, in order. */
-  private commitQuietly(): Promise<void> {
-    this.committing = this.committing.then(async () => {
-      const next = this.next;
-      if (next === this.committed) return;
-      try {
-        await this.transport.commit(this.options.groupId, this.ref, next);
-        this.committed = next;
-      } catch (error) {
-        // An uncommitted offset means redelivery, which the inbox absorbs.
-        this.transport.logger.warn({ err: error, ...this.ref }, "offset commit failed");
-      }
-    });
-    return this.committing;
   }
 }
