@@ -19,6 +19,9 @@ export interface PgliteOptions {
   readonly preparedCapacity?: number;
 }
 
+/** A transaction's BEGIN, sent ahead of its first statement's bind. */
+const BEGIN = serialize.query("begin");
+
 /** SQLSTATE of "cached plan must not change result type": a table changed under a prepared statement. */
 const PLAN_CHANGED = "0A000";
 
@@ -57,21 +60,28 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
     query,
     transaction: (fn) =>
       transactions.runExclusive(async () => {
+        // BEGIN rides with the transaction's first statement, in the same trip into the
+        // WebAssembly; a transaction that runs no statement sends neither BEGIN nor COMMIT.
         let open = true;
+        let begun = false;
         const tx: Executor = {
-          query: <R>(text: string, params: readonly unknown[] = []) =>
-            open ? statements.run<R>(text, params) : Promise.reject(new Error("the transaction has ended")),
+          query: <R>(text: string, params: readonly unknown[] = []) => {
+            if (!open) return Promise.reject(new Error("the transaction has ended"));
+            if (begun) return statements.run<R>(text, params);
+            begun = true;
+            return statements.run<R>(text, params, BEGIN);
+          },
         };
-        await statements.simple("begin");
         let result;
         try {
           result = await fn(tx);
         } catch (error) {
           open = false;
-          await statements.simple("rollback");
+          if (begun) await statements.simple("rollback");
           throw error;
         }
         open = false;
+        if (!begun) return result;
         // A statement that failed and was caught leaves the transaction aborted: COMMIT rolls back.
         if ((await statements.simple("commit")) === "ROLLBACK")
           throw new Error("the transaction was rolled back: one of its statements had failed");
@@ -107,8 +117,11 @@ class PreparedStatements {
     private readonly capacity: number,
   ) {}
 
-  /** One statement, inside whatever transaction is open: one trip once its text is prepared. */
-  run<T>(text: string, params: readonly unknown[]): Promise<T[]> {
+  /**
+   * One statement, inside whatever transaction is open: one trip once its text is prepared.
+   * `before` goes ahead of it in the same trip (a simple query: BEGIN); the result is the last.
+   */
+  run<T>(text: string, params: readonly unknown[], before?: Uint8Array): Promise<T[]> {
     return this.pg.runExclusive(async () => {
       const prepared = this.prepared.get(text) ?? (await this.prepare(text));
       const values = params.map((value, i) => {
@@ -120,6 +133,7 @@ class PreparedStatements {
       try {
         const { messages } = await this.pg.execProtocol(
           concat([
+            ...(before ? [before] : []),
             ...this.takeEvicted(),
             serialize.bind({ statement: prepared.name, values }),
             serialize.describe({ type: "P" }),
@@ -128,7 +142,7 @@ class PreparedStatements {
           ]),
           { syncToFs: false },
         );
-        return (parse.parseResults(messages, this.pg.parsers)[0] as Results<T> | undefined)?.rows ?? [];
+        return (parse.parseResults(messages, this.pg.parsers).at(-1) as Results<T> | undefined)?.rows ?? [];
       } catch (error) {
         if ((error as { code?: unknown }).code === PLAN_CHANGED) this.forget(text);
         throw withQuery(error, text);

@@ -110,4 +110,57 @@ describe("PGlite through prepared statements", () => {
     });
     await expect(kept!.query("select 1")).rejects.toThrow("the transaction has ended");
   });
+  it("begins a transaction with its first statement and returns that statement's rows", async () => {
+    await table();
+    const rows = await db.transaction(async (tx) => {
+      const first = await tx.query<{ v: number }>("select $1::int as v", [7]);
+      await tx.query(`insert into ${t} (id) values (1)`);
+      return first;
+    });
+    expect(rows).toEqual([{ v: 7 }]);
+    expect(await db.query(`select id from ${t}`)).toEqual([{ id: 1 }]);
+  });
+
+  it("rolls back a transaction whose first statement failed and leaves no transaction open", async () => {
+    await table();
+    const insert = `insert into ${t} (id) values ($1)`;
+    await db.query(insert, [1]);
+    await expect(db.transaction((tx) => tx.query(insert, [1]))).rejects.toMatchObject({ code: "23505" });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(insert, [1]).catch(() => undefined);
+      }),
+    ).rejects.toThrow("rolled back");
+    // Outside a transaction every statement is its own: two of them get two transaction ids.
+    const [a] = await db.query<{ x: string }>("select txid_current()::text as x");
+    const [b] = await db.query<{ x: string }>("select txid_current()::text as x");
+    expect(a?.x).not.toBe(b?.x);
+  });
+
+  it("begins a transaction whose first statement closes another to make room", async () => {
+    const small = await openPglite(undefined, { preparedCapacity: 1 });
+    try {
+      await small.exec("create table n (id int primary key)");
+      await small.query("select $1::int as v", [1]);
+      await expect(
+        small.transaction(async (tx) => {
+          await tx.query("insert into n (id) values ($1)", [1]);
+          throw new Error("roll back");
+        }),
+      ).rejects.toThrow("roll back");
+      await small.transaction(async (tx) => {
+        await tx.query("select $1::int as v", [2]);
+        await tx.query("insert into n (id) values ($1)", [2]);
+      });
+      expect(await small.query("select id from n")).toEqual([{ id: 2 }]);
+      expect(await preparedCount(small)).toBeLessThanOrEqual(1);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("sends nothing for a transaction that runs no statement", async () => {
+    expect(await db.transaction(async () => "nothing")).toBe("nothing");
+    expect(await db.query<{ v: number }>("select 1 as v")).toEqual([{ v: 1 }]);
+  });
 });
