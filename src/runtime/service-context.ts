@@ -157,18 +157,46 @@ export class ServiceContext {
     const consumer = `${this.name}.${name}`;
     return this.subscribe(consumer, [...new Set(list.map((c) => c.topic))], async (envelope) => {
       if (!types.has(envelope.type)) return;
-      try {
-        await handleOnce(this.sending, this.schema, consumer, envelope.id, async (raw) => {
+      await this.tracked(consumer, () =>
+        handleOnce(this.sending, this.schema, consumer, envelope.id, async (raw) => {
           const { tx, flush } = this.wrap(raw);
           await handler(envelope, tx);
           await flush();
-        });
-      } catch (error) {
-        if (isDatabaseUnavailable(error)) this.waitingOnDatabase.add(consumer);
-        throw error;
-      }
-      this.waitingOnDatabase.delete(consumer);
+        }),
+      );
     });
+  }
+
+  /**
+   * Applies an event whose effect is idempotent by construction (an insert that ignores a
+   * conflict, an upsert of a set): applied twice, it leaves what applying it once left, and it
+   * emits nothing. So it needs no inbox row and no transaction of its own, only its statement
+   * (on PGlite the inbox would add its insert and the transaction's COMMIT). Group
+   * `<service>.<name>`, tracked for `isBehind` as `on` is.
+   */
+  async apply(
+    contracts: Contract | readonly Contract[],
+    name: string,
+    handler: (envelope: Envelope, db: Executor) => Promise<void>,
+  ): Promise<Subscription> {
+    const list = Array.isArray(contracts) ? contracts : [contracts as Contract];
+    const types = new Set(list.map((c) => c.type));
+    const consumer = `${this.name}.${name}`;
+    return this.subscribe(consumer, [...new Set(list.map((c) => c.topic))], async (envelope) => {
+      if (!types.has(envelope.type)) return;
+      await this.tracked(consumer, () => handler(envelope, this.db));
+    });
+  }
+
+  /** Runs a view's handler, remembering whether the database kept it from applying a message. */
+  private async tracked(consumer: string, apply: () => Promise<unknown>): Promise<void> {
+    try {
+      await apply();
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.waitingOnDatabase.add(consumer);
+      throw error;
+    }
+    this.waitingOnDatabase.delete(consumer);
   }
 
   /**
