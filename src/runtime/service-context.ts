@@ -147,24 +147,18 @@ export class ServiceContext {
    * Handles an event (or several types on their topics) once per message: the inbox row, the
    * handler's writes and what it emits commit together. Group `<service>.<name>`.
    */
-  async on(
+  on(
     contracts: Contract | readonly Contract[],
     name: string,
     handler: (envelope: Envelope, tx: Tx) => Promise<void>,
   ): Promise<Subscription> {
-    const list = Array.isArray(contracts) ? contracts : [contracts as Contract];
-    const types = new Set(list.map((c) => c.type));
-    const consumer = `${this.name}.${name}`;
-    return this.subscribe(consumer, [...new Set(list.map((c) => c.topic))], async (envelope) => {
-      if (!types.has(envelope.type)) return;
-      await this.tracked(consumer, () =>
-        handleOnce(this.sending, this.schema, consumer, envelope.id, async (raw) => {
-          const { tx, flush } = this.wrap(raw);
-          await handler(envelope, tx);
-          await flush();
-        }),
-      );
-    });
+    return this.view(contracts, name, (envelope, consumer) =>
+      handleOnce(this.sending, this.schema, consumer, envelope.id, async (raw) => {
+        const { tx, flush } = this.wrap(raw);
+        await handler(envelope, tx);
+        await flush();
+      }),
+    );
   }
 
   /**
@@ -174,29 +168,36 @@ export class ServiceContext {
    * (on PGlite the inbox would add its insert and the transaction's COMMIT). Group
    * `<service>.<name>`, tracked for `isBehind` as `on` is.
    */
-  async apply(
+  apply(
     contracts: Contract | readonly Contract[],
     name: string,
     handler: (envelope: Envelope, db: Executor) => Promise<void>,
+  ): Promise<Subscription> {
+    return this.view(contracts, name, (envelope) => handler(envelope, this.db));
+  }
+
+  /**
+   * Subscribes group `<service>.<name>` to the contracts' topics and hands their messages to
+   * `apply`, remembering whether the database kept it from applying one (`isBehind`).
+   */
+  private view(
+    contracts: Contract | readonly Contract[],
+    name: string,
+    apply: (envelope: Envelope, consumer: string) => Promise<unknown>,
   ): Promise<Subscription> {
     const list = Array.isArray(contracts) ? contracts : [contracts as Contract];
     const types = new Set(list.map((c) => c.type));
     const consumer = `${this.name}.${name}`;
     return this.subscribe(consumer, [...new Set(list.map((c) => c.topic))], async (envelope) => {
       if (!types.has(envelope.type)) return;
-      await this.tracked(consumer, () => handler(envelope, this.db));
+      try {
+        await apply(envelope, consumer);
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) this.waitingOnDatabase.add(consumer);
+        throw error;
+      }
+      this.waitingOnDatabase.delete(consumer);
     });
-  }
-
-  /** Runs a view's handler, remembering whether the database kept it from applying a message. */
-  private async tracked(consumer: string, apply: () => Promise<unknown>): Promise<void> {
-    try {
-      await apply();
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) this.waitingOnDatabase.add(consumer);
-      throw error;
-    }
-    this.waitingOnDatabase.delete(consumer);
   }
 
   /**
