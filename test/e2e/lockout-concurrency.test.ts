@@ -65,13 +65,11 @@ describe.each(stackKinds())("exact lock threshold under parallel attempts (%s)",
     const [first, other] = [platform.contexts.get("login")!, second.contexts.get("login")!];
     expect(first).toBeDefined();
     expect(other).toBeDefined();
-    // Two members of one group, each holding some partitions of the login topic.
-    await waitFor(
-      "both login instances to hold partitions of the login topic",
-      () => [first, other].every((ctx) => ctx.assignment().some((p) => p.startsWith("login:"))),
-      30_000,
-    );
-
+    // Two members of each of login's groups, each holding some partitions of every topic, and
+    // no rebalance for a while: the second instance's joins rebalance all four groups, and
+    // while the broker coordinates a rebalance (seconds on the test broker, longer when the
+    // cores are busy) the parallel attempts would wait out their deadline behind it.
+    await untilGroupsSettle([first, other], 90_000);
     const before = await verifications([platform, second]);
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -131,6 +129,33 @@ async function untilLoginKnows(platform: Platform, email: string): Promise<void>
     `login's credentials view to hold ${email}`,
     async () => (await repo.credentialsByEmail(ctx.db, email)) !== undefined,
     30_000,
+  );
+}
+
+/**
+ * Resolves once every topic any of the contexts consumes has partitions held by each of them,
+ * no partition by two, and the assignments have not changed for three seconds: a rebalance
+ * clears a member's partitions within one heartbeat (500 ms), so this spans several.
+ */
+async function untilGroupsSettle(contexts: { assignment(): string[] }[], timeoutMs: number): Promise<void> {
+  const stableMs = 3_000;
+  const settled = () => {
+    const held = contexts.map((ctx) => ctx.assignment());
+    const topics = new Set(held.flat().map((p) => p.slice(0, p.lastIndexOf(":"))));
+    const split = [...topics].every((t) => held.every((mine) => mine.some((p) => p.startsWith(`${t}:`))));
+    const all = held.flat();
+    return split && new Set(all).size === all.length ? JSON.stringify(held) : undefined;
+  };
+  let seen: string | undefined;
+  let since = Date.now();
+  await waitFor(
+    "every group of both login instances to settle, each holding partitions of every topic",
+    () => {
+      const now = settled();
+      if (now !== seen) [seen, since] = [now, Date.now()];
+      return now !== undefined && Date.now() - since >= stableMs;
+    },
+    timeoutMs,
   );
 }
 
