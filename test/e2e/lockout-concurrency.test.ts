@@ -66,7 +66,7 @@ describe.each(stackKinds())("exact lock threshold under parallel attempts (%s)",
     expect(first).toBeDefined();
     expect(other).toBeDefined();
     // Two members of each of login's groups, each holding some partitions of every topic, and
-    // no rebalance for a while: the second instance's joins rebalance all four groups, and
+    // no rebalance for a while: the second instance's joins rebalance all seven groups, and
     // while the broker coordinates a rebalance (seconds on the test broker, longer when the
     // cores are busy) the parallel attempts would wait out their deadline behind it.
     await untilGroupsSettle([first, other], 90_000);
@@ -141,15 +141,15 @@ async function untilGroupsSettle(contexts: { assignment(): string[] }[], timeout
   const stableMs = 3_000;
   const settled = () => {
     const held = contexts.map((ctx) => ctx.assignment());
-    const topics = new Set(held.flat().map((p) => p.slice(0, p.lastIndexOf(":"))));
-    const split = [...topics].every((t) => held.every((mine) => mine.some((p) => p.startsWith(`${t}:`))));
     const all = held.flat();
+    const topics = new Set(all.map((p) => p.slice(0, p.lastIndexOf(":"))));
+    const split = [...topics].every((t) => held.every((mine) => mine.some((p) => p.startsWith(`${t}:`))));
     return split && new Set(all).size === all.length ? JSON.stringify(held) : undefined;
   };
   let seen: string | undefined;
   let since = Date.now();
   await waitFor(
-    "every group of both login instances to settle, each holding partitions of every topic",
+    "every group of the instances to settle, each holding partitions of every topic",
     () => {
       const now = settled();
       if (now !== seen) [seen, since] = [now, Date.now()];
