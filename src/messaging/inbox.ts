@@ -3,18 +3,19 @@ import { ident } from "../db/database.ts";
 import type { Logger } from "../platform/logger.ts";
 import { HOUR_MS, Periodic } from "../platform/periodic.ts";
 
-/** Whether (consumer, message id) is in the inbox: the message was handled and committed. */
-export async function wasHandled(
-  db: Executor,
-  schema: string,
-  consumer: string,
-  messageId: string,
-): Promise<boolean> {
-  const rows = await db.query(
-    `select 1 from ${ident(schema)}.inbox where consumer = $1 and message_id = $2`,
-    [consumer, messageId],
-  );
-  return rows.length > 0;
+/** The message a consumer handles once, as the inbox records it. */
+export interface InboxKey {
+  readonly consumer: string;
+  readonly messageId: string;
+}
+
+/**
+ * SQL for "the inbox holds (consumer, message id)", with the two as parameters `$consumer` and
+ * `$messageId` (their numbers): a clause a read of the same schema can carry, to learn whether a
+ * message was handled without a statement of its own.
+ */
+export function inboxHolds(schema: string, consumer: number, messageId: number): string {
+  return `exists (select 1 from ${ident(schema)}.inbox where consumer = $${consumer} and message_id = $${messageId})`;
 }
 
 /**

@@ -13,7 +13,8 @@ import { checkPayload } from "../messaging/contracts.ts";
 import type { Envelope } from "../messaging/envelope.ts";
 import { causedBy, createEnvelope } from "../messaging/envelope.ts";
 import { createConsumer } from "../messaging/consumer.ts";
-import { handleOnce, wasHandled } from "../messaging/inbox.ts";
+import type { InboxKey } from "../messaging/inbox.ts";
+import { handleOnce } from "../messaging/inbox.ts";
 import type { OutboxRelay } from "../messaging/outbox.ts";
 import { addToOutbox } from "../messaging/outbox.ts";
 import type { CommandContract } from "../messaging/request-reply.ts";
@@ -35,6 +36,9 @@ export class Rejection {
   constructor(readonly error: AppError) {}
 }
 export const reject = (error: AppError): Rejection => new Rejection(error);
+
+/** Answered by a command's prepare step that found the command in the inbox: serve does nothing more. */
+export const HANDLED: unique symbol = Symbol("handled");
 
 /** A transaction of the service's database and where what it emits goes: its outbox or the log. */
 interface SendingTx extends Executor {
@@ -225,9 +229,14 @@ export class ServiceContext {
     options: {
       /**
        * Slow work done before the transaction opens (e.g. a password hash check), so the
-       * database is not held during it. Messages of one key still run one at a time.
+       * database is not held during it. Messages of one key still run one at a time. A
+       * redelivered command that was handled skips it: the step answers HANDLED when the inbox
+       * holds `inbox` — read with inboxHolds() as a column of the step's own first read, so it
+       * costs no statement — and nothing else happens (a login delivered twice verifies its
+       * password once). A step that did not look would only do its work again: handleOnce
+       * still skips the effect.
        */
-      prepare?: (payload: z.infer<Req>) => Promise<P>;
+      prepare?: (payload: z.infer<Req>, inbox: InboxKey) => Promise<P | typeof HANDLED>;
     } = {},
   ): Promise<Subscription> {
     const consumer = `${this.name}.${command.request.type}`;
@@ -243,10 +252,10 @@ export class ServiceContext {
       };
       try {
         const payload = envelope.payload as z.infer<Req>;
-        // A redelivery of a handled command (its offset was not committed) skips the slow work:
-        // a login delivered twice verifies its password once.
-        if (options.prepare && (await wasHandled(this.db, this.schema, consumer, envelope.id))) return;
-        const prepared = (options.prepare ? await options.prepare(payload) : undefined) as P;
+        const prepared = options.prepare
+          ? await options.prepare(payload, { consumer, messageId: envelope.id })
+          : (undefined as P);
+        if (prepared === HANDLED) return;
         await handleOnce(this.sending, this.schema, consumer, envelope.id, async (raw) => {
           const { tx, push, flush } = this.wrap(raw);
           const outcome = await handler(payload, envelope as Envelope<z.infer<Req>>, tx, prepared);

@@ -3,7 +3,7 @@ import type { Database } from "../../src/db/database.ts";
 import { ident, openPostgres } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { openPglite } from "../../src/db/pglite.ts";
-import { handleOnce, inboxRetention, pruneInbox } from "../../src/messaging/inbox.ts";
+import { handleOnce, inboxHolds, inboxRetention, pruneInbox } from "../../src/messaging/inbox.ts";
 import { messagingMigrations } from "../../src/messaging/outbox.ts";
 import { announceSkip, postgresUrl, testLogger, unique } from "../support/index.ts";
 
@@ -56,6 +56,25 @@ function describeRetention(name: string, open: () => Promise<Database>): void {
       await pruneInbox(db, schema, 1);
       expect(await handle()).toBe(false);
       expect(effects).toBe(1);
+    });
+
+    it("answers, as a clause of another read, whether a consumer's message is in the inbox", async () => {
+      const schema = unique("inbox");
+      await migrate(db, schema, messagingMigrations, "messaging");
+      const id = crypto.randomUUID();
+      const holds = async (consumer: string, messageId: string) =>
+        (
+          await db.query<{ held: boolean }>(`select $1::text as other, ${inboxHolds(schema, 2, 3)} as held`, [
+            "another column",
+            consumer,
+            messageId,
+          ])
+        )[0]?.held;
+      expect(await holds("c", id)).toBe(false);
+      await handleOnce(db, schema, "c", id, async () => {});
+      expect(await holds("c", id)).toBe(true);
+      expect(await holds("d", id)).toBe(false);
+      expect(await holds("c", crypto.randomUUID())).toBe(false);
     });
 
     it("prunes when it starts and again on its schedule", async () => {

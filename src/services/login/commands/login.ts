@@ -6,8 +6,9 @@ import { newId } from "../../../platform/ids.ts";
 import { CREDENTIALS_VIEW } from "../handlers/on-credentials-changed.ts";
 import type { z } from "zod";
 import type { Envelope } from "../../../messaging/envelope.ts";
+import type { InboxKey } from "../../../messaging/inbox.ts";
 import type { Rejection, ServiceContext, Tx } from "../../../runtime/service-context.ts";
-import { reject } from "../../../runtime/service-context.ts";
+import { HANDLED, reject } from "../../../runtime/service-context.ts";
 import type { Credentials, LoginRepository } from "../db/repository.ts";
 import type { LockoutPolicy } from "../domain/lockout-policy.ts";
 import type { AttemptState } from "../domain/lockout-policy.ts";
@@ -35,10 +36,11 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
 
   /**
    * Outside the transaction: a locked account costs no hash; an unknown email costs the same
-   * hash work as a known one. Attempts for one email arrive on one partition, one at a time,
+   * hash work as a known one; a redelivered command that was handled costs none (its inbox row
+   * is read with the counters). Attempts for one email arrive on one partition, one at a time,
    * so the state read here cannot change before the transaction below.
    */
-  async function prepare(payload: Request): Promise<Checked> {
+  async function prepare(payload: Request, inbox: InboxKey): Promise<Checked | typeof HANDLED> {
     if (ctx.isBehind(CREDENTIALS_VIEW)) {
       // After a database outage the credentials of a user who signed up or changed a password
       // meanwhile may not be here yet: judging now would count a right password as a failure.
@@ -51,7 +53,8 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
         viewBehind: true,
       };
     }
-    const { attempts, user } = await repo.attemptsAndCredentials(ctx.db, payload.email);
+    const { attempts, user, handled } = await repo.attemptsAndCredentials(ctx.db, payload.email, inbox);
+    if (handled) return HANDLED;
     const status = lockStatus(attempts, new Date(), policy);
     if (status.locked) return { attempts, locked: status, user, passwordMatches: false };
     const password = ctx.sealer.unseal(payload.password);

@@ -1,5 +1,7 @@
 import type { Executor } from "../../../db/database.ts";
 import { ident } from "../../../db/database.ts";
+import type { InboxKey } from "../../../messaging/inbox.ts";
+import { inboxHolds } from "../../../messaging/inbox.ts";
 import type { AttemptState } from "../domain/lockout-policy.ts";
 import { cleanState } from "../domain/lockout-policy.ts";
 
@@ -50,7 +52,7 @@ function attemptState(row: AttemptRow | undefined): AttemptState {
 export class LoginRepository {
   private readonly s: string;
 
-  constructor(schema: string) {
+  constructor(private readonly schema: string) {
     this.s = ident(schema);
   }
 
@@ -90,25 +92,32 @@ export class LoginRepository {
   }
 
   /** An email's attempt counters and credentials, in one statement (what a login reads first). */
+  /**
+   * The email's attempt counters and credentials, in one statement; with `inbox`, also whether
+   * the inbox holds that command already (a redelivery), so the check costs no statement of its own.
+   */
   async attemptsAndCredentials(
     db: Executor,
     email: string,
-  ): Promise<{ attempts: AttemptState; user: Credentials | undefined }> {
+    inbox?: InboxKey,
+  ): Promise<{ attempts: AttemptState; user: Credentials | undefined; handled: boolean }> {
     // `using (email)` merges the email columns, so the column lists below stay unqualified. A
     // side the left joins found no row for reads as nulls (the row type says what a found row holds).
-    const rows = await db.query<AttemptRow & Credentials>(
-      `select ${ATTEMPT_COLUMNS}, ${CREDENTIALS_COLUMNS}
+    const rows = await db.query<AttemptRow & Credentials & { handled: boolean }>(
+      `select ${ATTEMPT_COLUMNS}, ${CREDENTIALS_COLUMNS},
+              ${inbox ? inboxHolds(this.schema, 2, 3) : "false"} as handled
          from (select $1::text as email) k
          left join ${this.s}.attempts using (email)
          left join ${this.s}.credentials using (email)`,
-      [email],
+      inbox ? [email, inbox.consumer, inbox.messageId] : [email],
     );
-    const { failures, lock_count, locked_until, permanent, ...user } = rows[0]!;
+    const { failures, lock_count, locked_until, permanent, handled, ...user } = rows[0]!;
     return {
       attempts: attemptState(
         failures === null ? undefined : { failures, lock_count, locked_until, permanent },
       ),
       user: user.userId === null ? undefined : user,
+      handled,
     };
   }
 
