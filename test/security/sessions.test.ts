@@ -274,6 +274,33 @@ describe.each(stackKinds())("sessions (%s)", { timeout: 300_000 }, (kind: StackK
     for (const line of [session, csrf]) expect(Buffer.byteLength(line.split(";")[0]!)).toBeLessThan(4096);
   });
 
+  it("the login history lists each attempt with its client and outcome, newest first", async () => {
+    const { email, password, client } = await activeUser(stack);
+    const other = new Client(stack.url);
+    const agent = { "user-agent": "history-test/1.0" };
+    expect((await other.call("POST", "/api/v1/login", { email, password: "not it" }, agent)).status).toBe(
+      401,
+    );
+    expect((await other.call("POST", "/api/v1/login", { email, password }, agent)).status).toBe(200);
+    const logins = (await client.get("/api/v1/me/logins")).body.logins as {
+      at: string;
+      ip: string;
+      userAgent: string;
+      outcome: string;
+    }[];
+    expect(logins.slice(0, 2)).toMatchObject([
+      { ip: "127.0.0.1", userAgent: "history-test/1.0", outcome: "success" },
+      { ip: "127.0.0.1", userAgent: "history-test/1.0", outcome: "invalid_credentials" },
+    ]);
+    // The sign-in after activation came before them (on Kafka after a not_active or two, while
+    // login had not seen the activation yet).
+    expect(logins.slice(2)).toContainEqual(
+      expect.objectContaining({ userAgent: "node", outcome: "success" }),
+    );
+    const times = logins.map((l) => Date.parse(l.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
   it("X-Forwarded-For is ignored when TRUST_PROXY is false (the default)", async () => {
     const { email, password } = await activeUser(stack);
     const client = new Client(stack.url);

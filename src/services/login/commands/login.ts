@@ -129,7 +129,8 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
     }
     const sessionId = newId();
     const expiresAt = new Date(now.getTime() + ctx.config.SESSION_ABSOLUTE_HOURS * 3_600_000);
-    await repo.insertSession(tx, {
+    // The session and its line in the login history, in one statement.
+    await repo.openSession(tx, {
       id: sessionId,
       userId: user.userId,
       tokenHash: payload.sessionTokenHash,
@@ -138,7 +139,6 @@ export function loginCommand(ctx: ServiceContext, repo: LoginRepository, policy:
       expiresAt,
       ...client,
     });
-    await repo.addHistory(tx, { userId: user.userId, at: now, ...client, outcome: "success" });
     tx.emit(
       loginSucceeded,
       user.userId,

@@ -139,10 +139,16 @@ export class LoginRepository {
     );
   }
 
-  async insertSession(db: Executor, session: SessionRow): Promise<void> {
+  /**
+   * A new session and the successful login it records in the history (at the session's creation,
+   * from its client), in one statement: a data-modifying WITH runs whether or not it is read.
+   */
+  async openSession(db: Executor, session: SessionRow): Promise<void> {
     await db.query(
-      `insert into ${this.s}.sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `with session as (
+         insert into ${this.s}.sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+         values ($1, $2, $3, $4, $5, $6, $7, $8))
+       insert into ${this.s}.history (user_id, at, ip, user_agent, outcome) values ($2, $4, $7, $8, 'success')`,
       [
         session.id,
         session.userId,
