@@ -64,6 +64,7 @@ start() {
   head -n 1 "$state/out" >"$state/bootstrap"
   echo "$pid" >"$state/pid"
   echo "KAFKA_BROKERS=$(cat "$state/bootstrap")"
+  echo "the mock holds every empty fetch for its whole wait: start the platform against it with KAFKA_FETCH_WAIT_MS=20 (the suites do)" >&2
 }
 
 stop() {

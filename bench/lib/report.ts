@@ -482,13 +482,15 @@ function targetReview(results: Results): string[] {
     );
   }
   // Propagation has no target to propose instead: when it misses, say what the run shows.
+  // Runs from before the field was recorded used 20 ms.
+  const wait = kafka?.fetchWaitMs ?? 20;
   for (const [label, stack, target, hops] of [
     ["embedded", embedded, LOG_TARGETS.embedded.propagationP99, ""],
     [
       "Kafka",
       kafka,
       LOG_TARGETS.kafka.propagationP99,
-      " On Kafka, login's credentials consumer also waits on the mock broker's held fetch (`KAFKA_FETCH_WAIT_MS`, 20 ms) when its last fetch came back empty.",
+      ` On Kafka, login's credentials consumer also waits on the mock broker's held fetch (\`KAFKA_FETCH_WAIT_MS\`, ${wait} ms) when its last fetch came back empty.`,
     ],
   ] as const) {
     const prop = ok(stack?.propagation);
@@ -501,7 +503,7 @@ function targetReview(results: Results): string[] {
   const rr = ok(kafka?.requestReply);
   if (rr && rr.p50 > LOG_TARGETS.kafka.requestReplyP50) {
     out.push(
-      `- **Request-reply p50 ≤ 10 ms on Kafka.** Measured p50 ${fmt(rr.p50)} ms on librdkafka's mock cluster, which holds every empty fetch for its whole wait (\`KAFKA_FETCH_WAIT_MS\`, 20 ms, for the command's consumer; 10 ms for the reply's): a round trip waits on two such fetches, about 15 ms on average, before any work. A real broker answers a waiting fetch when a message arrives. Proposed: keep the target for a real Kafka cluster; on the mock, read the figure against the 15 ms floor.`,
+      `- **Request-reply p50 ≤ 10 ms on Kafka.** Measured p50 ${fmt(rr.p50)} ms on librdkafka's mock cluster, which holds every empty fetch for its whole wait (\`KAFKA_FETCH_WAIT_MS\`, ${wait} ms in this run, for the command's consumer and the reply's): a round trip waits on two such fetches, about ${fmt(wait)} ms on average, before any work. A real broker answers a waiting fetch when a message arrives. Proposed: keep the target for a real Kafka cluster; on the mock, read the figure against the ${fmt(wait)} ms floor.`,
     );
   }
   const kLogin = loginCost(kafka);
@@ -510,7 +512,7 @@ function targetReview(results: Results): string[] {
   if (limit && kLogin && kSat && kIdle && kLogin.netCpuMs > 0) {
     const ceiling = cpuBoundCeiling(kLogin, cores);
     out.push(
-      `- **Login ≥ 90 % of the argon2 limit on Kafka + PostgreSQL** cannot be shown on this machine. Its broker is librdkafka's mock, a process of its own on the same ${cores} cores, and each of the platform's consumers (one per subscription) fetches from it every \`KAFKA_FETCH_WAIT_MS\` (20 ms) even when there is nothing to read: idle, the platform process alone spends ${pct(kIdle.cpuShare)} of a core on it, and the broker and PostgreSQL take their share of the same cores. Measured ${fmt(kSat.rate)} logins/s = ${pct(kSat.rate / limit.perSecond)} of the limit and ${pct(kSat.rate / ceiling)} of the platform's own CPU-bound ceiling (${fmt(ceiling)}/s, which counts none of that). On a real cluster a fetch is answered when a message arrives, so \`KAFKA_FETCH_WAIT_MS=500\` makes idle polling negligible. Proposed: hold the login targets on the embedded stack here, and on Kafka only against a real cluster on machines of its own.`,
+      `- **Login ≥ 90 % of the argon2 limit on Kafka + PostgreSQL** cannot be shown on this machine. Its broker is librdkafka's mock, a process of its own on the same ${cores} cores, and each of the platform's consumers (one per subscription) fetches from it every \`KAFKA_FETCH_WAIT_MS\` (${wait} ms in this run) even when there is nothing to read: idle, the platform process alone spends ${pct(kIdle.cpuShare)} of a core on it, and the broker and PostgreSQL take their share of the same cores. Measured ${fmt(kSat.rate)} logins/s = ${pct(kSat.rate / limit.perSecond)} of the limit and ${pct(kSat.rate / ceiling)} of the platform's own CPU-bound ceiling (${fmt(ceiling)}/s, which counts none of that). On a real cluster a fetch is answered when a message arrives, so the default \`KAFKA_FETCH_WAIT_MS\` of 500 ms costs no latency there and cuts idle polling ([decision 15](decisions/0015-kafka-fetch-wait-defaults-to-kafkas-500-ms.md)). Proposed: hold the login targets on the embedded stack here, and on Kafka only against a real cluster on machines of its own.`,
     );
   }
   const inv = ok(embedded?.invoices);

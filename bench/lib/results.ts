@@ -49,6 +49,8 @@ export interface StackResults {
   readonly startMs: number;
   readonly users: number;
   readonly usersMs: number;
+  /** Kafka only: the consumers' fetch wait (KAFKA_FETCH_WAIT_MS) in this run. */
+  readonly fetchWaitMs?: number;
   loginSaturation?: RateResult | Skipped;
   loginHalf?: RateResult | Skipped;
   me?: RateResult | Skipped;

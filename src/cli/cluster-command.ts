@@ -33,6 +33,8 @@ export async function clusterCommand(options: {
   if (!env.KAFKA_BROKERS) {
     broker = await startMockBroker();
     env.KAFKA_BROKERS = broker.bootstrap;
+    // The mock holds every empty fetch for the whole wait: Kafka's 500 ms would be latency per hop.
+    env.KAFKA_FETCH_WAIT_MS ??= "20";
     console.log(`KAFKA_BROKERS was not set: started a test broker (librdkafka mock) at ${broker.bootstrap}`);
   }
   const cluster = new Cluster({

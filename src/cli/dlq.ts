@@ -50,7 +50,6 @@ export async function replayDeadLetters(
     groupId: `ledgerline.dlq-replay.${topic}`,
     topics: [topic],
     fromBeginning: true,
-    maxWaitMs: 50,
     handler: async (d) => {
       lastSeen = Date.now();
       if (options.only && d.envelope.id !== options.only) return;

@@ -43,7 +43,6 @@ export class FlowRecorder {
       groupId: `gateway.${this.platform.instanceId}.flow`,
       topics: [...topics, ...topics.map((t) => `${t}.dlq`)],
       fromBeginning: false,
-      maxWaitMs: 50,
       handler: async ({ envelope, topic }) => {
         this.messages.push({
           id: envelope.id,

@@ -21,7 +21,6 @@ export async function subscribeInstance(
     groupId: name,
     topics,
     fromBeginning: false,
-    maxWaitMs: 20,
     handler: createConsumer({
       name,
       transport,

@@ -100,7 +100,6 @@ export class Requester {
       groupId: this.replyTopic,
       topics: [this.replyTopic],
       fromBeginning: false,
-      maxWaitMs: 10,
       handler: createConsumer({
         name: this.replyTopic,
         transport,

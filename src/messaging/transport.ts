@@ -34,8 +34,6 @@ export interface SubscribeOptions {
   readonly handler: DeliveryHandler;
   /** Where a group with no committed offset starts: the oldest retained message (default) or new ones only. */
   readonly fromBeginning?: boolean;
-  /** Fetch wait for request-reply style latency (Kafka); the embedded log wakes at once anyway. */
-  readonly maxWaitMs?: number;
 }
 
 export interface Subscription {

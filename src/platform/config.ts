@@ -86,11 +86,12 @@ export const envSchema = z.object({
   /** How often the outbox relay looks for rows written by other processes. */
   OUTBOX_POLL_MS: int(10, 60_000).default(500),
   /**
-   * Kafka fetch wait of consumers that do not set their own. A real broker answers a fetch as
-   * soon as a message arrives, so a longer wait only saves idle polling; librdkafka's mock holds
-   * every empty fetch this long, so there it is latency per hop traded against idle CPU.
+   * How long the broker may hold a consumer's fetch that finds nothing (fetch.max.wait.ms; 500 ms,
+   * Kafka's own default). A real broker answers as soon as a message arrives, so the wait costs no
+   * latency there and a long one saves idle requests. librdkafka's mock broker holds every empty
+   * fetch this long: against it (tests, the test broker) set it low, e.g. 20.
    */
-  KAFKA_FETCH_WAIT_MS: int(1, 10_000).default(20),
+  KAFKA_FETCH_WAIT_MS: int(1, 10_000).default(500),
   /**
    * Partitions one Kafka consumer hands to its handler at once (order stays per partition).
    * Unset: LOG_PARTITIONS, so one member works all its partitions at once, as the embedded log's

@@ -3,7 +3,7 @@ import type { Database } from "../../src/db/database.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { KafkaTransport } from "../../src/messaging/kafka/kafka-transport.ts";
 import type { Transport } from "../../src/messaging/transport.ts";
-import { announceSkip, kafkaBrokers, testLogger, unique } from "../support/index.ts";
+import { announceSkip, kafkaBrokers, MOCK_FETCH_WAIT_MS, testLogger, unique } from "../support/index.ts";
 import { describeTransport } from "./transport.ts";
 
 // Kafka (KAFKA_BROKERS set: `npm run broker` starts librdkafka's mock cluster and prints it).
@@ -13,7 +13,12 @@ if (kafkaBrokers) {
     // The inbox and outbox live in the service database, here an in-memory PGlite.
     const db: Database = await openPglite();
     const open = async (): Promise<Transport> => {
-      const t = new KafkaTransport({ brokers, clientId: unique("conformance"), log: testLogger() });
+      const t = new KafkaTransport({
+        brokers,
+        clientId: unique("conformance"),
+        log: testLogger(),
+        fetchWaitMs: MOCK_FETCH_WAIT_MS,
+      });
       await t.start();
       return t;
     };

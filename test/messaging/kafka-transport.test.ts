@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnvelope } from "../../src/messaging/envelope.ts";
 import { KafkaTransport } from "../../src/messaging/kafka/kafka-transport.ts";
 import type { Delivery, OutgoingMessage } from "../../src/messaging/transport.ts";
-import { announceSkip, kafkaBrokers, testLogger, unique, waitFor } from "../support/index.ts";
+import {
+  announceSkip,
+  kafkaBrokers,
+  MOCK_FETCH_WAIT_MS,
+  testLogger,
+  unique,
+  waitFor,
+} from "../support/index.ts";
 
 if (!kafkaBrokers) announceSkip("Kafka suites", "set KAFKA_BROKERS (npm run broker prints it) to run them.");
 
@@ -25,6 +32,7 @@ describe.skipIf(!kafkaBrokers)("KafkaTransport", () => {
       brokers: (kafkaBrokers ?? "").split(","),
       clientId: unique("kafka-test"),
       log: testLogger(),
+      fetchWaitMs: MOCK_FETCH_WAIT_MS,
     });
     await transport.start();
   });

@@ -8,6 +8,8 @@ describe("config", () => {
     expect(config.PORT).toBe(3000);
     expect(config.publicUrl).toBe("http://127.0.0.1:3000");
     expect(config.databaseUrlFor("login")).toBeUndefined();
+    // Kafka's own fetch.max.wait.ms: a real broker answers on arrival (decision 0015).
+    expect(config.KAFKA_FETCH_WAIT_MS).toBe(500);
     expect(Object.isFrozen(config)).toBe(true);
   });
 

@@ -15,9 +15,16 @@ export function unique(prefix: string): string {
 export const TEST_SECRET = "ledgerline-test-secret-0123456789abcdef";
 export const testSealer = new Sealer(TEST_SECRET);
 
+/**
+ * The Kafka fetch wait of the suites: they run against librdkafka's mock broker, which holds
+ * every empty fetch for the whole wait (a real broker answers when a message comes).
+ */
+export const MOCK_FETCH_WAIT_MS = 20;
+
 export function testConfig(overrides: Record<string, string> = {}): Readonly<Config> {
   return loadConfig({
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    KAFKA_FETCH_WAIT_MS: String(MOCK_FETCH_WAIT_MS),
     LEDGERLINE_SECRET: TEST_SECRET,
     CONSUMER_RETRY_BASE_MS: "10",
     OUTBOX_POLL_MS: "50",

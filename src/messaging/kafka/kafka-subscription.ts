@@ -13,8 +13,8 @@ export interface GroupTimings {
   readonly rebalanceTimeout: number;
   /** Partitions one member hands to its handler at the same time (order is per partition either way). */
   readonly partitionsConsumedConcurrently: number;
-  /** Fetch wait of subscriptions that set none. */
-  readonly fetchWaitMs?: number;
+  /** How long the broker may hold a fetch that finds nothing. */
+  readonly fetchWaitMs: number;
 }
 
 /**
@@ -57,7 +57,7 @@ export class KafkaSubscription implements Subscription {
       sessionTimeout: timings.sessionTimeout,
       heartbeatInterval: timings.heartbeatInterval,
       rebalanceTimeout: timings.rebalanceTimeout,
-      maxWaitTimeInMs: options.maxWaitMs ?? timings.fetchWaitMs ?? 20,
+      maxWaitTimeInMs: timings.fetchWaitMs,
       // KafkaJS's default backoff (the transport's client retries faster, for producing).
       retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 5 },
     });

@@ -36,7 +36,7 @@ export interface KafkaTransportOptions {
    * log's partition readers do.
    */
   readonly partitionsConsumedConcurrently?: number;
-  /** Fetch wait of subscriptions that set none (default 20 ms). */
+  /** How long the broker may hold an empty fetch (default 500 ms, Kafka's; see KAFKA_FETCH_WAIT_MS). */
   readonly fetchWaitMs?: number;
   /** Idempotent producer where the cluster can give out producer ids (default true). */
   readonly idempotent?: boolean;
@@ -125,7 +125,7 @@ export class KafkaTransport implements Transport {
       heartbeatInterval: options.heartbeatInterval ?? 500,
       rebalanceTimeout: options.rebalanceTimeout ?? 3_000,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? this.defaultPartitions,
-      fetchWaitMs: options.fetchWaitMs ?? 20,
+      fetchWaitMs: options.fetchWaitMs ?? 500,
     };
     this.idempotent = options.idempotent ?? true;
     this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
