@@ -10,9 +10,9 @@ export interface InboxKey {
 }
 
 /**
- * SQL for "the inbox holds (consumer, message id)", with the two as parameters `$consumer` and
- * `$messageId` (their numbers): a clause a read of the same schema can carry, to learn whether a
- * message was handled without a statement of its own.
+ * SQL for "the inbox holds (consumer, message id)": a column that a read of the same schema can
+ * carry, to learn whether a message was handled without a statement of its own. `consumer` and
+ * `messageId` are the numbers of the statement's parameters that hold the two.
  */
 export function inboxHolds(schema: string, consumer: number, messageId: number): string {
   return `exists (select 1 from ${ident(schema)}.inbox where consumer = $${consumer} and message_id = $${messageId})`;
