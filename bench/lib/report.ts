@@ -626,7 +626,7 @@ export function writeReport(results: Results, outDir: string): { summary: string
     "## The limit: argon2id on every core",
     "",
     limit
-      ? `\`@node-rs/argon2\` \`verify\` of one hash made with the configured parameters (${limit.params}), ${limit.concurrency} verifications in flight (one per core, on libuv's pool) for ${fmt(limit.durationMs / 1000)} s: **${fmt(limit.perSecond)} verifications/s**. One hash alone (sequential, ${limit.oneHash.count} samples): p50 **${fmt(limit.oneHash.p50)} ms**, p95 ${fmt(limit.oneHash.p95)} ms, p99 ${fmt(limit.oneHash.p99)} ms. For comparison, Keycloak documents about 15 password logins per second per vCPU.`
+      ? `\`@node-rs/argon2\` \`verify\` of one hash made with the configured parameters (${limit.params}), ${limit.concurrency} verifications in flight (one per core, on libuv's pool) for ${fmt(limit.durationMs / 1000)} s: **${fmt(limit.perSecond)} verifications/s**. One hash alone (sequential, ${limit.oneHash.count} samples): p50 **${fmt(limit.oneHash.p50)} ms**, p95 ${fmt(limit.oneHash.p95)} ms, p99 ${fmt(limit.oneHash.p99)} ms. ${limit.concurrency} in flight verify ${fmt(limit.perSecond / (1000 / limit.oneHash.p50))} × as many per second as one at a time (${limit.concurrency} × when every core is a core of its own; less when the cores are hyperthreads of one, or shared with other machines). For comparison, Keycloak documents about 15 password logins per second per vCPU.`
       : `Not measured: ${why(results.limit)}.`,
     "",
     "## Login: HTTP → gateway → log → login → reply",
