@@ -47,6 +47,7 @@ import type {
 import { isSkipped } from "./lib/results.ts";
 import { openEventStream } from "./lib/sse.ts";
 import { fmt, median, pct, summarize } from "./lib/stats.ts";
+import { MOCK_BROKER_FETCH_WAIT_MS } from "../src/cli/mock-broker.ts";
 import { taxBasisPoints } from "../src/contracts/invoicing/index.ts";
 import { computeTotals } from "../src/services/invoicing/domain/money.ts";
 import { renderInvoicePdf } from "../src/services/invoicing/pdf/render-invoice.ts";
@@ -233,9 +234,6 @@ function rateResult(load: LoadResult, offered?: number): RateResult {
 // ---- environments -----------------------------------------------------------------------
 
 /** The environment of the processes under test: the embedded defaults unless told otherwise. */
-/** The Kafka fetch wait of the bench's Kafka stack unless KAFKA_FETCH_WAIT_MS says otherwise. */
-const BENCH_FETCH_WAIT_MS = 20;
-
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
@@ -1112,9 +1110,8 @@ async function kafkaRuns(): Promise<void> {
     if (!broker.brokers) return skip(broker.note);
     const env = baseEnv({
       KAFKA_BROKERS: broker.brokers,
-      // The mock broker holds every empty fetch for the whole wait (a real one answers when a
-      // message comes): Kafka's 500 ms default would be latency per hop here.
-      KAFKA_FETCH_WAIT_MS: process.env.KAFKA_FETCH_WAIT_MS ?? String(BENCH_FETCH_WAIT_MS),
+      // Unless KAFKA_FETCH_WAIT_MS says otherwise, the mock's wait (see MOCK_BROKER_FETCH_WAIT_MS).
+      KAFKA_FETCH_WAIT_MS: process.env.KAFKA_FETCH_WAIT_MS ?? String(MOCK_BROKER_FETCH_WAIT_MS),
       DATABASE_URL: pg.url,
       KAFKA_CLIENT_ID: `bench-${runId}`,
       BENCH_SCHEMA_PREFIX: prefix,

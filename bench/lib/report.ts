@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { MOCK_BROKER_FETCH_WAIT_MS } from "../../src/cli/mock-broker.ts";
 import type { BulletRow, LatencyRow } from "./charts.ts";
 import { bulletChart, latencyChart } from "./charts.ts";
 import type {
@@ -482,8 +483,8 @@ function targetReview(results: Results): string[] {
     );
   }
   // Propagation has no target to propose instead: when it misses, say what the run shows.
-  // Runs from before the field was recorded used 20 ms.
-  const wait = kafka?.fetchWaitMs ?? 20;
+  // Runs from before the field was recorded used the mock's wait.
+  const wait = kafka?.fetchWaitMs ?? MOCK_BROKER_FETCH_WAIT_MS;
   for (const [label, stack, target, hops] of [
     ["embedded", embedded, LOG_TARGETS.embedded.propagationP99, ""],
     [

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ConfigError, loadConfig, serviceNames } from "../platform/config.ts";
 import { Cluster, parseInstances } from "./cluster.ts";
 import type { MockBroker } from "./mock-broker.ts";
-import { startMockBroker } from "./mock-broker.ts";
+import { MOCK_BROKER_FETCH_WAIT_MS, startMockBroker } from "./mock-broker.ts";
 import { migrateAll } from "./migrate.ts";
 
 /**
@@ -33,8 +33,7 @@ export async function clusterCommand(options: {
   if (!env.KAFKA_BROKERS) {
     broker = await startMockBroker();
     env.KAFKA_BROKERS = broker.bootstrap;
-    // The mock holds every empty fetch for the whole wait: Kafka's 500 ms would be latency per hop.
-    env.KAFKA_FETCH_WAIT_MS ??= "20";
+    env.KAFKA_FETCH_WAIT_MS ??= String(MOCK_BROKER_FETCH_WAIT_MS);
     console.log(`KAFKA_BROKERS was not set: started a test broker (librdkafka mock) at ${broker.bootstrap}`);
   }
   const cluster = new Cluster({

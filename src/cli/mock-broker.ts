@@ -4,6 +4,13 @@ import { promisify } from "node:util";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
+/**
+ * The Kafka fetch wait for anything that runs against the mock broker: it holds every empty fetch
+ * for the whole wait (a real broker answers when a message comes), so Kafka's 500 ms default
+ * would be latency per hop there (decision 0015).
+ */
+export const MOCK_BROKER_FETCH_WAIT_MS = 20;
+
 /** A private librdkafka mock cluster (tools/mock-broker), for the cluster command and tests. */
 export interface MockBroker {
   readonly bootstrap: string;

@@ -3,7 +3,13 @@ import type { Database } from "../../src/db/database.ts";
 import { openPglite } from "../../src/db/pglite.ts";
 import { KafkaTransport } from "../../src/messaging/kafka/kafka-transport.ts";
 import type { Transport } from "../../src/messaging/transport.ts";
-import { announceSkip, kafkaBrokers, MOCK_FETCH_WAIT_MS, testLogger, unique } from "../support/index.ts";
+import {
+  announceSkip,
+  kafkaBrokers,
+  MOCK_BROKER_FETCH_WAIT_MS,
+  testLogger,
+  unique,
+} from "../support/index.ts";
 import { describeTransport } from "./transport.ts";
 
 // Kafka (KAFKA_BROKERS set: `npm run broker` starts librdkafka's mock cluster and prints it).
@@ -17,7 +23,7 @@ if (kafkaBrokers) {
         brokers,
         clientId: unique("conformance"),
         log: testLogger(),
-        fetchWaitMs: MOCK_FETCH_WAIT_MS,
+        fetchWaitMs: MOCK_BROKER_FETCH_WAIT_MS,
       });
       await t.start();
       return t;

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KafkaTransport } from "../../src/messaging/kafka/kafka-transport.ts";
 import { isDlqTopic } from "../../src/messaging/transport.ts";
-import { MOCK_FETCH_WAIT_MS, testLogger, unique, waitFor } from "../support/index.ts";
+import { MOCK_BROKER_FETCH_WAIT_MS, testLogger, unique, waitFor } from "../support/index.ts";
 import type { Deployment } from "./support.ts";
 import { call, deploy, distributed, findMail, metricValue, tokenIn } from "./support.ts";
 
@@ -150,7 +150,7 @@ describe.skipIf(!distributed)("broker outage: the mock broker down for 10 s", ()
       brokers: [deployment.broker.bootstrap],
       clientId: unique("dlq-check"),
       log: testLogger(),
-      fetchWaitMs: MOCK_FETCH_WAIT_MS,
+      fetchWaitMs: MOCK_BROKER_FETCH_WAIT_MS,
     });
     await transport.start();
     try {

@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { KafkaTransport } from "../../src/messaging/kafka/kafka-transport.ts";
 import { isDlqTopic } from "../../src/messaging/transport.ts";
-import { MOCK_FETCH_WAIT_MS, testLogger, unique } from "../support/index.ts";
+import { MOCK_BROKER_FETCH_WAIT_MS, testLogger, unique } from "../support/index.ts";
 import type { UserRecord } from "./chaos-workload.ts";
 
 /** One line of the report: what the clients were told, and what the services' tables hold. */
@@ -58,7 +58,7 @@ export async function checkConsistency(options: {
     brokers: [options.brokers],
     clientId: unique("chaos-check"),
     log: testLogger(),
-    fetchWaitMs: MOCK_FETCH_WAIT_MS,
+    fetchWaitMs: MOCK_BROKER_FETCH_WAIT_MS,
   });
   await transport.start();
   try {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KafkaTransport } from "../../src/messaging/kafka/kafka-transport.ts";
 import { isDlqTopic } from "../../src/messaging/transport.ts";
 import { CuttableProxy } from "../support/cuttable-proxy.ts";
-import { postgresUrl, MOCK_FETCH_WAIT_MS, testLogger, unique, waitFor } from "../support/index.ts";
+import { postgresUrl, MOCK_BROKER_FETCH_WAIT_MS, testLogger, unique, waitFor } from "../support/index.ts";
 import type { Deployment } from "./support.ts";
 import { call, deploy, distributed, findMail, metricValue, tokenIn } from "./support.ts";
 
@@ -118,7 +118,7 @@ describe.skipIf(!distributed)("database outage: login's PostgreSQL unreachable f
       brokers: [deployment.broker.bootstrap],
       clientId: unique("dlq-check"),
       log: testLogger(),
-      fetchWaitMs: MOCK_FETCH_WAIT_MS,
+      fetchWaitMs: MOCK_BROKER_FETCH_WAIT_MS,
     });
     await transport.start();
     try {

@@ -5,7 +5,7 @@ import type { Delivery, OutgoingMessage } from "../../src/messaging/transport.ts
 import {
   announceSkip,
   kafkaBrokers,
-  MOCK_FETCH_WAIT_MS,
+  MOCK_BROKER_FETCH_WAIT_MS,
   testLogger,
   unique,
   waitFor,
@@ -32,7 +32,7 @@ describe.skipIf(!kafkaBrokers)("KafkaTransport", () => {
       brokers: (kafkaBrokers ?? "").split(","),
       clientId: unique("kafka-test"),
       log: testLogger(),
-      fetchWaitMs: MOCK_FETCH_WAIT_MS,
+      fetchWaitMs: MOCK_BROKER_FETCH_WAIT_MS,
     });
     await transport.start();
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
+import { MOCK_BROKER_FETCH_WAIT_MS } from "../../src/cli/mock-broker.ts";
 import type { Config } from "../../src/platform/config.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import type { Logger } from "../../src/platform/logger.ts";
@@ -15,16 +16,13 @@ export function unique(prefix: string): string {
 export const TEST_SECRET = "ledgerline-test-secret-0123456789abcdef";
 export const testSealer = new Sealer(TEST_SECRET);
 
-/**
- * The Kafka fetch wait of the suites: they run against librdkafka's mock broker, which holds
- * every empty fetch for the whole wait (a real broker answers when a message comes).
- */
-export const MOCK_FETCH_WAIT_MS = 20;
+/** The Kafka fetch wait of the suites, which run against librdkafka's mock broker. */
+export { MOCK_BROKER_FETCH_WAIT_MS };
 
 export function testConfig(overrides: Record<string, string> = {}): Readonly<Config> {
   return loadConfig({
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-    KAFKA_FETCH_WAIT_MS: String(MOCK_FETCH_WAIT_MS),
+    KAFKA_FETCH_WAIT_MS: String(MOCK_BROKER_FETCH_WAIT_MS),
     LEDGERLINE_SECRET: TEST_SECRET,
     CONSUMER_RETRY_BASE_MS: "10",
     OUTBOX_POLL_MS: "50",

@@ -36,8 +36,8 @@ export interface KafkaTransportOptions {
    * log's partition readers do.
    */
   readonly partitionsConsumedConcurrently?: number;
-  /** How long the broker may hold an empty fetch (default 500 ms, Kafka's; see KAFKA_FETCH_WAIT_MS). */
-  readonly fetchWaitMs?: number;
+  /** How long the broker may hold an empty fetch (KAFKA_FETCH_WAIT_MS, whose default is Kafka's 500 ms). */
+  readonly fetchWaitMs: number;
   /** Idempotent producer where the cluster can give out producer ids (default true). */
   readonly idempotent?: boolean;
   /** How long `read` may take to reach the end of a topic. */
@@ -125,7 +125,7 @@ export class KafkaTransport implements Transport {
       heartbeatInterval: options.heartbeatInterval ?? 500,
       rebalanceTimeout: options.rebalanceTimeout ?? 3_000,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? this.defaultPartitions,
-      fetchWaitMs: options.fetchWaitMs ?? 500,
+      fetchWaitMs: options.fetchWaitMs,
     };
     this.idempotent = options.idempotent ?? true;
     this.readTimeoutMs = options.readTimeoutMs ?? 30_000;

@@ -93,23 +93,23 @@ export class LoginRepository {
 
   /** An email's attempt counters and credentials, in one statement (what a login reads first). */
   /**
-   * The email's attempt counters and credentials, in one statement; with `inbox`, also whether
-   * the inbox holds that command already (a redelivery), so the check costs no statement of its own.
+   * The email's attempt counters and credentials, and whether the inbox holds the login command
+   * already (a redelivery), in one statement: the check costs no statement of its own.
    */
   async attemptsAndCredentials(
     db: Executor,
     email: string,
-    inbox?: InboxKey,
+    inbox: InboxKey,
   ): Promise<{ attempts: AttemptState; user: Credentials | undefined; handled: boolean }> {
     // `using (email)` merges the email columns, so the column lists below stay unqualified. A
     // side the left joins found no row for reads as nulls (the row type says what a found row holds).
     const rows = await db.query<AttemptRow & Credentials & { handled: boolean }>(
       `select ${ATTEMPT_COLUMNS}, ${CREDENTIALS_COLUMNS},
-              ${inbox ? inboxHolds(this.schema, 2, 3) : "false"} as handled
+              ${inboxHolds(this.schema, 2, 3)} as handled
          from (select $1::text as email) k
          left join ${this.s}.attempts using (email)
          left join ${this.s}.credentials using (email)`,
-      inbox ? [email, inbox.consumer, inbox.messageId] : [email],
+      [email, inbox.consumer, inbox.messageId],
     );
     const { failures, lock_count, locked_until, permanent, handled, ...user } = rows[0]!;
     return {
