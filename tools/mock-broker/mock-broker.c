@@ -15,6 +15,10 @@
  *             (librdkafka offers no setting for that default, and the mock refuses
  *             CreateTopics).
  *
+ * MOCK_BROKER_DEBUG, when set, is passed to librdkafka's `debug` setting: "mock" logs the
+ * cluster's consumer-group state changes, joins, syncs and commits on stderr (a few lines per
+ * rebalance), which is how a slow or stuck group join is told apart from a slow client.
+ *
  * The mock listens on 127.0.0.1 only, on ports the kernel picks.
  * Build: cc -O2 -Wall -o mock-broker mock-broker.c $(pkg-config --cflags --libs rdkafka)
  */
@@ -106,6 +110,13 @@ int main(int argc, char **argv) {
         conf = rd_kafka_conf_new();
         if (rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
                 fprintf(stderr, "mock-broker: %s\n", errstr);
+                return 1;
+        }
+        /* MOCK_BROKER_DEBUG=mock logs the mock's group state changes (and more) to stderr. */
+        if (getenv("MOCK_BROKER_DEBUG") && *getenv("MOCK_BROKER_DEBUG") &&
+            rd_kafka_conf_set(conf, "debug", getenv("MOCK_BROKER_DEBUG"), errstr, sizeof(errstr)) !=
+                RD_KAFKA_CONF_OK) {
+                fprintf(stderr, "mock-broker: MOCK_BROKER_DEBUG: %s\n", errstr);
                 return 1;
         }
         rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
