@@ -92,6 +92,8 @@ const S = quick
       meSeconds: 2,
       propagation: 20,
       requestReply: 60,
+      revocation: 10,
+      revocationPollMs: 2,
       invoiceUsers: 8,
       invoiceConnections: 8,
       invoiceMs: 3_000,
@@ -117,6 +119,8 @@ const S = quick
       meSeconds: 8,
       propagation: 80,
       requestReply: 200,
+      revocation: 40,
+      revocationPollMs: 2,
       invoiceUsers: 16,
       invoiceConnections: 16,
       invoiceMs: 15_000,
@@ -171,6 +175,7 @@ const STEPS = {
   helloSecure: step("Fastify hello-world with the gateway's security headers", withEmbedded),
   propagation: step("propagation embedded", withEmbedded),
   rr: step("request-reply embedded", withEmbedded),
+  revocation: step("revocation to a second gateway embedded", withEmbedded),
   cost: step("cost per operation embedded", withEmbedded),
   invoices: step("invoices embedded", withEmbedded),
   enumeration: step("enumeration timing gap", withEmbedded),
@@ -180,6 +185,7 @@ const STEPS = {
   kLoginHalf: step("login kafka @ half load", withKafka && S.kafkaLogin),
   kPropagation: step("propagation kafka", withKafka),
   kRr: step("request-reply kafka", withKafka),
+  kRevocation: step("revocation to a second gateway kafka", withKafka),
   kCost: step("cost per operation kafka", withKafka),
   footprint: step("footprint: ready time and RSS", withFootprint),
 };
@@ -447,6 +453,20 @@ async function requestReply(stack: Stack, samples: number) {
   const { samples: ms } = await stack.child.call<{ samples: number[] }>("requestReply", {
     samples,
     warmup: 30,
+  });
+  return summarize(ms);
+}
+
+/** A logout on the gateway under test reaching a second gateway that has the session cached. */
+async function revocation(stack: Stack, emails: readonly string[], samples: number) {
+  const warmup = 2;
+  if (emails.length < warmup + samples)
+    throw new Error(`needs ${warmup + samples} users, has ${emails.length}`);
+  const { samples: ms } = await stack.child.call<{ samples: number[] }>("revocation", {
+    emails: emails.slice(0, warmup + samples),
+    password: PASSWORD,
+    warmup,
+    pollMs: S.revocationPollMs,
   });
   return summarize(ms);
 }
@@ -1033,6 +1053,11 @@ async function embeddedRuns(): Promise<void> {
       () => requestReply(stack, S.requestReply),
       (x) => `p50 ${fmt(x.p50)} ms p99 ${fmt(x.p99)} ms (${x.count} round trips)`,
     );
+    r.revocation = await scenario(
+      STEPS.revocation,
+      () => revocation(stack, emails, S.revocation),
+      (x) => `p50 ${fmt(x.p50)} ms p99 ${fmt(x.p99)} ms (${x.count} logouts)`,
+    );
     r.cost = await scenario(STEPS.cost, () => cost(stack, emails.slice(-10), tokens[0]), costText);
     r.invoices = tokens.length
       ? await scenario(
@@ -1169,6 +1194,11 @@ async function kafkaRuns(): Promise<void> {
         STEPS.kRr!,
         () => requestReply(stack, S.requestReply),
         (x) => `p50 ${fmt(x.p50)} ms p99 ${fmt(x.p99)} ms (${x.count} round trips)`,
+      );
+      r.revocation = await scenario(
+        STEPS.kRevocation!,
+        () => revocation(stack, users.emails, Math.round(S.revocation / 2)),
+        (x) => `p50 ${fmt(x.p50)} ms p99 ${fmt(x.p99)} ms (${x.count} logouts)`,
       );
       const token = users.emails.length ? (await tokensFor(stack, users.emails.slice(0, 1)))[0] : undefined;
       r.cost = await scenario(STEPS.kCost!, () => cost(stack, users.emails.slice(-10), token), costText);

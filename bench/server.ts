@@ -1,7 +1,8 @@
 /**
  * The system under test, in a process of its own: the whole platform (every service, the
- * gateway on 127.0.0.1 and an ephemeral port) plus a bench-only `bench.echo` command, driven
- * by the harness over IPC. Configuration comes from the environment the harness sets.
+ * gateway on 127.0.0.1 and an ephemeral port, and a second gateway when asked) plus a
+ * bench-only `bench.echo` command, driven by the harness over IPC. Configuration comes from the
+ * environment the harness sets.
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -11,6 +12,7 @@ import { z } from "zod";
 import { createAdmin, credentialsChanged } from "../src/contracts/accounts/index.ts";
 import { ident } from "../src/db/database.ts";
 import { buildGateway } from "../src/gateway/gateway.ts";
+import { startGatewayBeside } from "../src/gateway/second-instance.ts";
 import type { Envelope } from "../src/messaging/envelope.ts";
 import { defineCommand } from "../src/messaging/request-reply.ts";
 import type { ServiceName } from "../src/platform/config.ts";
@@ -49,6 +51,9 @@ const platform = new Platform({
   ...(process.env.BENCH_SCHEMA_PREFIX ? { schemaPrefix: process.env.BENCH_SCHEMA_PREFIX } : {}),
 });
 
+/** Gateway A's address, once started. */
+let url = "";
+
 async function start(): Promise<string> {
   await platform.start();
   const gateway = await buildGateway(platform);
@@ -59,7 +64,8 @@ async function start(): Promise<string> {
   });
   await gateway.app.listen({ host: "127.0.0.1", port: 0 });
   const { port } = gateway.app.server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
+  url = `http://127.0.0.1:${port}`;
+  return url;
 }
 
 function requester() {
@@ -180,6 +186,53 @@ async function requestReply(args: Record<string, unknown>): Promise<{ samples: n
   return { samples: out };
 }
 
+/**
+ * How long a logout on this gateway takes to reach a second gateway that has the session
+ * cached: per sample, a sign-in here, the token resolved (and cached) there, a logout here,
+ * then the second gateway asked every `pollMs` until it refuses the token. Measured from the
+ * logout's answer. The first `warmup` samples are dropped (on Kafka the second gateway's
+ * revocation subscription joins its group first).
+ */
+async function revocation(args: Record<string, unknown>): Promise<{ samples: number[] }> {
+  const { emails, password, warmup, pollMs } = args as {
+    emails: string[];
+    password: string;
+    warmup: number;
+    pollMs: number;
+  };
+  const b = await startGatewayBeside(platform);
+  try {
+    const out: number[] = [];
+    for (const [i, email] of emails.entries()) {
+      const login = await fetch(`${url}/api/v1/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "user-agent": "ledgerline-bench" },
+        body: JSON.stringify({ email, password }),
+      });
+      if (login.status !== 200) throw new Error(`sign-in of ${email} answered ${login.status}`);
+      const { token } = (await login.json()) as { token: string };
+      const authorization = `Bearer ${token}`;
+      const onB = async () => (await fetch(`${b.url}/api/v1/me`, { headers: { authorization } })).status;
+      if ((await onB()) !== 200) throw new Error("the second gateway refused a fresh session");
+      const logout = await fetch(`${url}/api/v1/logout`, { method: "POST", headers: { authorization } });
+      if (logout.status !== 204) throw new Error(`logout answered ${logout.status}`);
+      const t0 = performance.now();
+      const deadline = t0 + (i < warmup ? 20_000 : 10_000);
+      let status: number;
+      while ((status = await onB()) === 200) {
+        if (performance.now() > deadline)
+          throw new Error("the second gateway served a revoked session for 10 s");
+        await sleep(pollMs);
+      }
+      if (status !== 401) throw new Error(`the second gateway answered ${status} for a revoked session`);
+      if (i >= warmup) out.push(performance.now() - t0);
+    }
+    return { samples: out };
+  } finally {
+    await b.stop();
+  }
+}
+
 let profiler: Session | undefined;
 
 async function profileStart(): Promise<void> {
@@ -221,6 +274,7 @@ serveOperations({
   waitCredentials,
   propagation,
   requestReply,
+  revocation,
   profileStart,
   profileStop,
   verifications,

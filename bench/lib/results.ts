@@ -56,6 +56,8 @@ export interface StackResults {
   me?: RateResult | Skipped;
   propagation?: Summary | Skipped;
   requestReply?: Summary | Skipped;
+  /** A logout reaching a second gateway that has the session cached, from the logout's answer. */
+  revocation?: Summary | Skipped;
   invoices?: InvoiceResult | Skipped;
   cost?: CostResult | Skipped;
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Platform } from "../../src/runtime/platform.ts";
 import type { Stack, StackKind } from "./stack.ts";
-import { Client, stackKinds, startSecondGateway, startStack, until } from "./stack.ts";
+import { startGatewayBeside } from "../../src/gateway/second-instance.ts";
+import { Client, stackKinds, startStack, until } from "./stack.ts";
 import { activeUser } from "../security/support.ts";
 
 /** How often accounts answered get-profile, from the platform's own counter. */
@@ -41,7 +42,7 @@ describe.each(stackKinds())("profile cache (%s)", { timeout: 300_000 }, (kind: S
   });
 
   it("shows a change made through another gateway instance before its cache would expire", async () => {
-    const gatewayB = await startSecondGateway(stack, kind);
+    const gatewayB = await startGatewayBeside(stack.platform);
     try {
       const onB = new Client(gatewayB.url);
 

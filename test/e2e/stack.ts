@@ -74,42 +74,6 @@ export async function startStack(
   return { url: `http://127.0.0.1:${port}`, platform, gateway, stop: () => platform.stop() };
 }
 
-/**
- * A second gateway instance for `stack`: its own requester, reply topic and cache subscriptions.
- * On the embedded log it shares the stack's log and databases (as a second process would share
- * Kafka and PostgreSQL); on Kafka it has a client of its own.
- */
-export async function startSecondGateway(
-  stack: Stack,
-  kind: StackKind,
-): Promise<{ url: string; stop(): Promise<void> }> {
-  const shared = stack.platform;
-  const embedded = kind === "embedded";
-  const second = new Platform({
-    config: shared.config,
-    services: [],
-    requester: true,
-    ...(embedded ? { transport: shared.transport, databases: shared.databases } : { inMemory: true }),
-  });
-  let gateway: Gateway | undefined;
-  // The shared transport and databases belong to the stack: only what is this instance's stops.
-  const stop = async () => {
-    await gateway?.stop();
-    if (embedded) await second.requester?.stop();
-    else await second.stop();
-  };
-  try {
-    await second.start();
-    gateway = await buildGateway(second);
-    await gateway.start();
-    await gateway.app.listen({ host: "127.0.0.1", port: 0 });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url: `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`, stop };
-}
-
 export interface Answer {
   status: number;
   body: Record<string, unknown> & { error?: { code: string; message: string } };

@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../src/platform/secrets.ts";
+import { startGatewayBeside } from "../../src/gateway/second-instance.ts";
 import type { Answer, Stack, StackKind } from "../e2e/stack.ts";
-import {
-  ADMIN,
-  Client,
-  mailTo,
-  stackKinds,
-  startSecondGateway,
-  startStack,
-  tokenFrom,
-  until,
-} from "../e2e/stack.ts";
+import { ADMIN, Client, mailTo, stackKinds, startStack, tokenFrom, until } from "../e2e/stack.ts";
 import { activeUser, bearerClient, setCookies, strongPassword, within, patiently } from "./support.ts";
 
 const IDLE_MINUTES = 30;
@@ -216,7 +208,7 @@ describe.each(stackKinds())("sessions (%s)", { timeout: 300_000 }, (kind: StackK
 
   it("a revocation reaches a second gateway instance", { timeout: 300_000 }, async () => {
     // A second gateway process: its own requester, reply topic and revocation subscription.
-    const gatewayB = await startSecondGateway(stack, kind);
+    const gatewayB = await startGatewayBeside(stack.platform);
     try {
       const urlB = gatewayB.url;
 
