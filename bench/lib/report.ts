@@ -324,14 +324,14 @@ function charts(results: Results, dir: string): string[] {
       ),
       lat("Request-reply, Kafka", ok(kfk?.requestReply), 10, "p50 ≤ 10 ms", "p50"),
       lat(
-        "Revocation → second gateway, embedded",
+        "Revocation, embedded",
         ok(emb?.revocation),
         undefined,
         undefined,
         "p99",
-        "logout answered → the other gateway refuses the session",
+        "logout → a 2nd gateway refuses it",
       ),
-      lat("Revocation → second gateway, Kafka", ok(kfk?.revocation)),
+      lat("Revocation, Kafka", ok(kfk?.revocation)),
       lat(
         "GET /api/v1/me, embedded",
         me?.latency,
