@@ -94,6 +94,7 @@ const S = quick
       requestReply: 60,
       revocation: 10,
       revocationPollMs: 2,
+      revocationWarmup: 2,
       invoiceUsers: 8,
       invoiceConnections: 8,
       invoiceMs: 3_000,
@@ -121,6 +122,7 @@ const S = quick
       requestReply: 200,
       revocation: 40,
       revocationPollMs: 2,
+      revocationWarmup: 2,
       invoiceUsers: 16,
       invoiceConnections: 16,
       invoiceMs: 15_000,
@@ -459,7 +461,7 @@ async function requestReply(stack: Stack, samples: number) {
 
 /** A logout on the gateway under test reaching a second gateway that has the session cached. */
 async function revocation(stack: Stack, emails: readonly string[], samples: number) {
-  const warmup = 2;
+  const warmup = S.revocationWarmup;
   if (emails.length < warmup + samples)
     throw new Error(`needs ${warmup + samples} users, has ${emails.length}`);
   const { samples: ms } = await stack.child.call<{ samples: number[] }>("revocation", {

@@ -52,6 +52,7 @@ static int parse_positive(const char *text, int max) {
 
 int main(int argc, char **argv) {
         const char *topics[MAX_TOPICS];
+        const char *debug;
         int partitions[MAX_TOPICS];
         int topic_cnt = 0;
         int broker_cnt = 1;
@@ -113,9 +114,9 @@ int main(int argc, char **argv) {
                 return 1;
         }
         /* MOCK_BROKER_DEBUG=mock logs the mock's group state changes (and more) to stderr. */
-        if (getenv("MOCK_BROKER_DEBUG") && *getenv("MOCK_BROKER_DEBUG") &&
-            rd_kafka_conf_set(conf, "debug", getenv("MOCK_BROKER_DEBUG"), errstr, sizeof(errstr)) !=
-                RD_KAFKA_CONF_OK) {
+        debug = getenv("MOCK_BROKER_DEBUG");
+        if (debug && *debug &&
+            rd_kafka_conf_set(conf, "debug", debug, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
                 fprintf(stderr, "mock-broker: MOCK_BROKER_DEBUG: %s\n", errstr);
                 return 1;
         }
