@@ -1149,23 +1149,26 @@ async function kafkaRuns(): Promise<void> {
       async () => {
         const stack = await startStack("kafka", env);
         const users = await createUsers(stack, `kfk-${runId}`, S.kafkaLogin ? S.users : 10);
-        return { stack, users };
+        // Before any scenario adds a second gateway's subscriptions.
+        const groups = await stack.child.call<number>("consumerGroups");
+        return { stack, users, groups };
       },
-      ({ stack, users }) =>
-        `up in ${fmt(stack.startMs / 1000)} s; ${users.emails.length} users in ${fmt(users.ms / 1000)} s`,
+      ({ stack, users, groups }) =>
+        `up in ${fmt(stack.startMs / 1000)} s; ${users.emails.length} users in ${fmt(users.ms / 1000)} s; ${groups} consumer groups`,
     );
     if (isSkipped(started)) {
       results.kafka = started;
       return;
     }
-    const { stack, users } = started;
+    const { stack, users, groups } = started;
     const r: StackResults = {
       kind: "kafka+postgres",
-      note: `${broker.note}; ${pg.note}; every service in one process, one consumer per subscription, KAFKA_FETCH_WAIT_MS=${env.KAFKA_FETCH_WAIT_MS}`,
+      note: `${broker.note}; ${pg.note}; every service in one process, one consumer per subscription (${groups} consumer groups), KAFKA_FETCH_WAIT_MS=${env.KAFKA_FETCH_WAIT_MS}`,
       startMs: stack.startMs,
       users: users.emails.length,
       usersMs: users.ms,
       fetchWaitMs: Number(env.KAFKA_FETCH_WAIT_MS),
+      consumerGroups: groups,
     };
     results.kafka = r;
     try {

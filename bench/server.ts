@@ -264,6 +264,12 @@ async function profileStop(args: Record<string, unknown>): Promise<string> {
   return file;
 }
 
+/** Kafka: how many consumer groups this process's subscriptions hold (each a consumer that fetches). */
+async function consumerGroups(): Promise<number> {
+  const lags = (await platform.transport.consumerLag?.()) ?? [];
+  return new Set(lags.map((lag) => lag.group)).size;
+}
+
 async function verifications(): Promise<number> {
   const metric = platform.metrics.registry.getSingleMetric("ledgerline_password_verifications_total");
   return metric ? (await metric.get()).values.reduce((sum, v) => sum + v.value, 0) : 0;
@@ -278,6 +284,7 @@ serveOperations({
   profileStart,
   profileStop,
   verifications,
+  consumerGroups,
   memory: async () => process.memoryUsage(),
   /** Starts (or stops) counting statements; answers the counts so far and this process's CPU time. */
   counters: async (args) => {

@@ -51,6 +51,8 @@ export interface StackResults {
   readonly usersMs: number;
   /** Kafka only: the consumers' fetch wait (KAFKA_FETCH_WAIT_MS) in this run. */
   readonly fetchWaitMs?: number;
+  /** Kafka only: the consumer groups (one consumer each) of the platform just after it started. */
+  readonly consumerGroups?: number;
   loginSaturation?: RateResult | Skipped;
   loginHalf?: RateResult | Skipped;
   me?: RateResult | Skipped;
