@@ -1163,7 +1163,7 @@ async function kafkaRuns(): Promise<void> {
     const { stack, users, groups } = started;
     const r: StackResults = {
       kind: "kafka+postgres",
-      note: `${broker.note}; ${pg.note}; every service in one process, one consumer per subscription (${groups} consumer groups), KAFKA_FETCH_WAIT_MS=${env.KAFKA_FETCH_WAIT_MS}`,
+      note: `${broker.note}; ${pg.note}; every service in one process, one consumer per subscription, KAFKA_FETCH_WAIT_MS=${env.KAFKA_FETCH_WAIT_MS}`,
       startMs: stack.startMs,
       users: users.emails.length,
       usersMs: users.ms,

@@ -674,7 +674,7 @@ export function writeReport(results: Results, outDir: string): { summary: string
     ),
     "",
     ...ceilings(results),
-    `Stacks: embedded — ${emb ? `${emb.note}; started in ${fmt(emb.startMs / 1000)} s; ${emb.users} users created in ${fmt(emb.usersMs / 1000)} s` : why(results.embedded)}. Kafka + PostgreSQL — ${kfk ? `${kfk.note}; started in ${fmt(kfk.startMs / 1000)} s` : why(results.kafka)}.`,
+    `Stacks: embedded — ${emb ? `${emb.note}; started in ${fmt(emb.startMs / 1000)} s; ${emb.users} users created in ${fmt(emb.usersMs / 1000)} s` : why(results.embedded)}. Kafka + PostgreSQL — ${kfk ? `${kfk.note}${kfk.consumerGroups ? `; ${kfk.consumerGroups} consumer groups` : ""}; started in ${fmt(kfk.startMs / 1000)} s` : why(results.kafka)}.`,
     "",
     "> The Kafka broker of these runs is librdkafka's mock cluster (`tools/mock-broker`), an in-memory test double: its throughput and latency say little about a real Kafka cluster. The Kafka figures show what the Kafka adapter and the services add, not what Kafka costs.",
     "",
