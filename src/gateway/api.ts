@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { requireStorableText } from "./storable-text.ts";
 
 export type Access = "public" | "user" | "admin";
 
@@ -31,7 +32,8 @@ export interface RouteInput<B, Q> {
 
 /**
  * Declares routes once: zod validates the body and query (a ZodError becomes 400
- * VALIDATION_FAILED with one detail per field), and every route lands in /openapi.json.
+ * VALIDATION_FAILED with one detail per field), after every string in them is checked to be
+ * text PostgreSQL can store, and every route lands in /openapi.json.
  */
 export class Api {
   readonly routes: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
@@ -47,6 +49,9 @@ export class Api {
       method: spec.method,
       url: spec.url,
       handler: async (request, reply) => {
+        if (spec.body) requireStorableText(request.body);
+        if (spec.query) requireStorableText(request.query);
+        requireStorableText(request.params);
         const body = (spec.body ? spec.body.parse(request.body ?? {}) : undefined) as Infer<B>;
         const query = (spec.query ? spec.query.parse(request.query ?? {}) : undefined) as Infer<Q>;
         const params = (request.params ?? {}) as Record<string, string>;

@@ -77,6 +77,9 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   installErrorHandling(app);
+  // Bodies are JSON only: a text/plain body is 415 like any other type, not a string that
+  // fails validation (Fastify parses text/plain by default).
+  app.removeContentTypeParser("text/plain");
   // Every command a request sends carries the request's id as its correlation id, and the
   // request's span as its trace context (continuing the caller's W3C traceparent, if any).
   app.decorateRequest("span", null);
