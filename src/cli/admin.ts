@@ -2,20 +2,33 @@ import { createInterface } from "node:readline/promises";
 import { createAdmin } from "../contracts/accounts/index.ts";
 import { checkPassword, passwordProblemMessages } from "../contracts/accounts/password-policy.ts";
 import type { Config } from "../platform/config.ts";
+import { ConfigError } from "../platform/config.ts";
 import { Platform } from "../runtime/platform.ts";
 import { servicesNamed } from "../services/index.ts";
+
+/**
+ * Why `start` cannot create the first admin it was asked for, as a configuration problem: the
+ * email without a password, or a password the policy refuses. Checked before anything starts,
+ * so a typo fails the start in one line instead of leaving a platform without its admin.
+ * (The password alone is no request: `ledgerline admin create` reads it too.)
+ */
+export function adminBootstrapProblem(config: Config): string | undefined {
+  const { LEDGERLINE_ADMIN_EMAIL: email, LEDGERLINE_ADMIN_PASSWORD: password } = config;
+  if (!email) return undefined;
+  if (!password)
+    return "LEDGERLINE_ADMIN_EMAIL: set LEDGERLINE_ADMIN_PASSWORD too, or the admin cannot be created";
+  const problem = checkPassword(password, email, config.PASSWORD_MIN_LENGTH);
+  return problem
+    ? `LEDGERLINE_ADMIN_PASSWORD: ${passwordProblemMessages[problem](config.PASSWORD_MIN_LENGTH)}`
+    : undefined;
+}
 
 /** Creates the first admin from LEDGERLINE_ADMIN_EMAIL / _PASSWORD at start, if absent. */
 export async function bootstrapAdmin(platform: Platform): Promise<void> {
   const { LEDGERLINE_ADMIN_EMAIL: email, LEDGERLINE_ADMIN_PASSWORD: password } = platform.config;
+  const problem = adminBootstrapProblem(platform.config);
+  if (problem) throw new ConfigError([problem]);
   if (!email || !password || !platform.requester) return;
-  const problem = checkPassword(password, email, platform.config.PASSWORD_MIN_LENGTH);
-  if (problem) {
-    platform.log.error(
-      `LEDGERLINE_ADMIN_PASSWORD: ${passwordProblemMessages[problem](platform.config.PASSWORD_MIN_LENGTH)}`,
-    );
-    return;
-  }
   const result = await platform.requester.request(createAdmin, email.toLowerCase(), {
     email,
     password: platform.sealer.seal(password),

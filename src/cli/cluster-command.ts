@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ConfigError, loadConfig, serviceNames } from "../platform/config.ts";
+import { adminBootstrapProblem } from "./admin.ts";
 import { Cluster, parseInstances } from "./cluster.ts";
 import type { MockBroker } from "./mock-broker.ts";
 import { MOCK_BROKER_FETCH_WAIT_MS, startMockBroker } from "./mock-broker.ts";
@@ -44,6 +45,12 @@ export async function clusterCommand(options: {
     restart: options.restart,
   });
   const config = loadConfig(env);
+  // Checked once here, or the gateway's process would fail on it and be restarted every second.
+  const adminProblem = adminBootstrapProblem(config);
+  if (adminProblem) {
+    await broker?.stop();
+    throw new ConfigError([adminProblem]);
+  }
   try {
     for (const line of await migrateAll(config)) console.log(`[migrate] ${line}`);
     await cluster.start();

@@ -7,7 +7,7 @@ import { initTelemetry } from "../platform/telemetry.ts";
 import { startOpsServer } from "../runtime/ops-server.ts";
 import { Platform } from "../runtime/platform.ts";
 import { allServices, servicesNamed } from "../services/index.ts";
-import { bootstrapAdmin, createAdminCommand } from "./admin.ts";
+import { adminBootstrapProblem, bootstrapAdmin, createAdminCommand } from "./admin.ts";
 import { clusterCommand } from "./cluster-command.ts";
 import { provisionCommand } from "./db-command.ts";
 import { describeDeadLetters, listDeadLetterTopics, replayDeadLetters } from "./dlq.ts";
@@ -86,6 +86,9 @@ async function main(argv: string[]): Promise<number> {
       ...allServices.map((s) => s.name),
     ];
     const withGateway = names.includes("gateway");
+    // The gateway's process creates the first admin: a request it cannot fulfil stops it here.
+    const adminProblem = withGateway ? adminBootstrapProblem(config) : undefined;
+    if (adminProblem) throw new ConfigError([adminProblem]);
     const platform = new Platform({
       config,
       services: servicesNamed(names.filter((n) => n !== "gateway")),

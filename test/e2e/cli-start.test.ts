@@ -84,4 +84,35 @@ describe("ledgerline start, when it cannot", () => {
       rmSync(data, { recursive: true, force: true });
     }
   });
+  it.each([
+    [
+      "a password the policy refuses",
+      { LEDGERLINE_ADMIN_EMAIL: "admin@example.test", LEDGERLINE_ADMIN_PASSWORD: "Admin-Harbour-Lantern" },
+      "LEDGERLINE_ADMIN_PASSWORD: The password must not contain your email address.",
+    ],
+    [
+      "an email without a password",
+      { LEDGERLINE_ADMIN_EMAIL: "admin@example.test" },
+      "LEDGERLINE_ADMIN_EMAIL: set LEDGERLINE_ADMIN_PASSWORD too, or the admin cannot be created",
+    ],
+  ])(
+    "refuses a first admin it cannot create (%s): one line, exit 2, nothing started",
+    async (_what, admin, line) => {
+      const data = join(dir, `admin-${Math.random().toString(36).slice(2)}`);
+      const outcome = await refusedStart({
+        ...embeddedEnv(),
+        ...admin,
+        DATA_DIR: data,
+        HOST: "127.0.0.1",
+        PORT: "0",
+        LEDGERLINE_SECRET: TEST_SECRET,
+        LOG_LEVEL: "warn",
+      });
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr.trim().split("\n").at(-1)).toBe(`  - ${line}`);
+      expect(outcome.stderr).not.toMatch(/\n\s+at /);
+      // Refused before anything started: no database was opened in the data directory.
+      expect(existsSync(join(data, "pglite"))).toBe(false);
+    },
+  );
 });
