@@ -45,13 +45,14 @@ export class Api {
     handler: (input: RouteInput<Infer<B>, Infer<Q>>) => Promise<unknown>,
   ): void {
     this.routes.push(spec);
+    const hasParams = spec.url.includes(":");
     this.app.route({
       method: spec.method,
       url: spec.url,
       handler: async (request, reply) => {
         if (spec.body) requireStorableText(request.body);
         if (spec.query) requireStorableText(request.query);
-        requireStorableText(request.params);
+        if (hasParams) requireStorableText(request.params);
         const body = (spec.body ? spec.body.parse(request.body ?? {}) : undefined) as Infer<B>;
         const query = (spec.query ? spec.query.parse(request.query ?? {}) : undefined) as Infer<Q>;
         const params = (request.params ?? {}) as Record<string, string>;
