@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announceSkip, kafkaBrokers, postgresUrl, unique } from "../support/index.ts";
 import type { Stack, StackKind } from "./stack.ts";
+import { activeUser } from "../security/support.ts";
 import { ADMIN, Client, mailTo, stackKinds, startStack, tokenFrom, until } from "./stack.ts";
 
 if (!kafkaBrokers || !postgresUrl) {
@@ -110,4 +111,26 @@ describe.each(stackKinds())("accounts flow (%s)", (kind: StackKind) => {
     expect(gone.body.error?.code).toBe("UNAUTHENTICATED");
     await mailTo(stack.url, email, /password was changed/i);
   });
+  it(
+    "stores a blank profile field as no value, at signup and on PATCH /me",
+    { timeout: 120_000 },
+    async () => {
+      const { client } = await activeUser(stack, { fullName: "   " });
+      expect((await client.get("/api/v1/me")).body).toMatchObject({ fullName: null });
+      const named = await client.patch("/api/v1/me", {
+        fullName: "  Ada  ",
+        phone: "+44 20",
+        address: "1 Road",
+      });
+      expect(named.body).toMatchObject({ fullName: "Ada", phone: "+44 20", address: "1 Road" });
+      const cleared = await client.patch("/api/v1/me", { fullName: "", phone: "   ", address: null });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body).toMatchObject({ fullName: null, phone: null, address: null });
+      expect((await client.get("/api/v1/me")).body).toMatchObject({
+        fullName: null,
+        phone: null,
+        address: null,
+      });
+    },
+  );
 });

@@ -63,12 +63,18 @@ export const newEmail = (prefix = "sec"): string => `${unique(prefix)}@example.t
  */
 export async function activeUser(
   stack: Stack,
-  options: { email?: string; password?: string; headers?: Record<string, string> } = {},
+  options: { email?: string; password?: string; fullName?: string; headers?: Record<string, string> } = {},
 ): Promise<{ email: string; password: string; client: Client; login: Answer; activationToken: string }> {
   const email = options.email ?? newEmail();
   const password = options.password ?? strongPassword();
   const client = new Client(stack.url);
-  const signup = await client.call("POST", "/api/v1/signup", { email, password }, options.headers);
+  const fullName = options.fullName !== undefined ? { fullName: options.fullName } : {};
+  const signup = await client.call(
+    "POST",
+    "/api/v1/signup",
+    { email, password, ...fullName },
+    options.headers,
+  );
   expect(signup.status, JSON.stringify(signup.body)).toBe(202);
   const mail = await patiently(() => mailTo(stack.url, email, /Activate/));
   const activationToken = tokenFrom(mail.links, "/activate");

@@ -20,7 +20,15 @@ const email = z
   .pipe(z.email({ message: "expected an email address" }).max(254));
 const password = z.string().min(1, { message: "required" }).max(1024, { message: "too long" });
 const token = z.string().min(16).max(200);
-const text = (max: number) => z.string().trim().max(max).nullable().optional();
+/** An optional profile field: trimmed, and a blank one is no value (null), as the web app sends it. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .transform((v) => (v === "" ? null : v))
+    .nullable()
+    .optional();
 const profileBody = z.strictObject({ fullName: text(200), phone: text(40), address: text(500) });
 
 const ACCEPTED = { status: "accepted" } as const;
