@@ -22,6 +22,25 @@ export interface Member {
   child: ChildProcess | undefined;
   /** How often it was started. */
   starts: number;
+  /** When it was last started (ms since the epoch). */
+  startedAt: number;
+  /** How many times in a row it exited on its own within STABLE_MS of its start. */
+  quickExits: number;
+}
+
+/** A process that ran this long before it exited was up; an exit sooner counts toward a loop. */
+export const STABLE_MS = 30_000;
+/** The longest wait before a start again, however often a process keeps failing. */
+export const MAX_RESTART_DELAY_MS = 30_000;
+
+/**
+ * How long to wait before starting a process again: `baseMs` after a crash or a kill, then twice
+ * as long for each further exit in a row soon after its start (a configuration error, a port
+ * taken), up to MAX_RESTART_DELAY_MS, so a process that cannot start does not fill the log
+ * with a start a second.
+ */
+export function restartDelay(baseMs: number, quickExits: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, quickExits - 1), Math.max(baseMs, MAX_RESTART_DELAY_MS));
 }
 
 export interface ClusterOptions {
@@ -121,6 +140,8 @@ export class Cluster {
           port,
           child: undefined,
           starts: 0,
+          startedAt: 0,
+          quickExits: 0,
         });
       }
     }
@@ -210,6 +231,7 @@ export class Cluster {
     });
     member.child = child;
     member.starts++;
+    member.startedAt = Date.now();
     const write = this.options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) =>
@@ -219,12 +241,25 @@ export class Cluster {
     child.once("exit", (code, signal) => {
       this.options.onExit?.(member, code, signal);
       if (this.stopping || !(this.options.restart ?? true)) return;
-      write(`[${member.label}] exited (${signal ?? code}); starting it again`);
+      // A signal (kill -9, the OOM killer) is no loop: only exits on its own soon after start are.
+      const quick = signal === null && Date.now() - member.startedAt < STABLE_MS;
+      member.quickExits = quick ? member.quickExits + 1 : 0;
+      const delay = restartDelay(this.options.restartDelayMs ?? 1_000, member.quickExits);
+      const loop =
+        member.quickExits > 1
+          ? ` (it exited within ${STABLE_MS / 1000} s of its start ${member.quickExits} times in a row)`
+          : "";
+      write(`[${member.label}] exited (${signal ?? code}); starting it again in ${seconds(delay)}${loop}`);
       const timer = setTimeout(() => {
         this.restartTimers.delete(timer);
         if (!this.stopping) this.spawn(member);
-      }, this.options.restartDelayMs ?? 1_000);
+      }, delay);
       this.restartTimers.add(timer);
     });
   }
+}
+
+/** 1 s, 2.5 s: a delay as the log line says it. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { Cluster, MAX_RESTART_DELAY_MS, restartDelay } from "../../src/cli/cluster.ts";
+import { TEST_SECRET, waitFor } from "../support/index.ts";
+
+describe("the cluster's restart delay", () => {
+  it("waits the base delay after a crash or a kill, and doubles it for each quick exit in a row", () => {
+    expect([0, 1, 2, 3, 4, 5].map((n) => restartDelay(1_000, n))).toEqual([
+      1_000, 1_000, 2_000, 4_000, 8_000, 16_000,
+    ]);
+    expect(restartDelay(1_000, 6)).toBe(MAX_RESTART_DELAY_MS);
+    expect(restartDelay(1_000, 60)).toBe(MAX_RESTART_DELAY_MS);
+    // A base above the cap is kept: the cap never shortens what the operator asked for.
+    expect(restartDelay(60_000, 3)).toBe(60_000);
+  });
+
+  it(
+    "backs off a process that cannot start instead of starting it every second",
+    { timeout: 60_000 },
+    async () => {
+      const lines: string[] = [];
+      const { LEDGERLINE_ADMIN_PASSWORD: _unset, ...env } = process.env;
+      // An admin email without its password: the gateway's process refuses it before it opens
+      // anything, and exits 2, every time.
+      const cluster = new Cluster({
+        instances: new Map([["gateway", 1]]),
+        env: { ...env, LEDGERLINE_SECRET: TEST_SECRET, LEDGERLINE_ADMIN_EMAIL: "admin@example.test" },
+        gatewayPort: 0,
+        restartDelayMs: 200,
+        output: (line) => lines.push(line),
+      });
+      await cluster.start();
+      try {
+        await waitFor(
+          "the third exit",
+          () => lines.filter((l) => l.includes("exited (2)")).length >= 3,
+          50_000,
+        );
+      } finally {
+        await cluster.stop(5_000);
+      }
+      const exits = lines.filter((l) => l.includes("exited (2)"));
+      expect(exits.slice(0, 3)).toEqual([
+        "[gateway#1] exited (2); starting it again in 0.2 s",
+        "[gateway#1] exited (2); starting it again in 0.4 s (it exited within 30 s of its start 2 times in a row)",
+        "[gateway#1] exited (2); starting it again in 0.8 s (it exited within 30 s of its start 3 times in a row)",
+      ]);
+      expect(lines).toContain(
+        "[gateway#1]   - LEDGERLINE_ADMIN_EMAIL: set LEDGERLINE_ADMIN_PASSWORD too, or the admin cannot be created",
+      );
+    },
+  );
+});
