@@ -488,11 +488,10 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
         expected,
       });
     };
-    const uuid = "00000000-0000-4000-8000-000000000000";
     for (const [path, operations] of Object.entries(document.paths)) {
-      const url = path.replace(/\{(\w+)\}/g, ":$1");
+      const url = routeUrl(path);
       for (const [method, operation] of Object.entries(operations)) {
-        const at = path.replace(/\{(\w+)\}/g, uuid);
+        const at = withIds(path);
         if (operation.requestBody) {
           const template = bodies[url];
           expect(template, `a template for ${method} ${url}`).toBeDefined();
@@ -517,7 +516,7 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
               what,
               parameter.name,
               method.toUpperCase(),
-              path.replace(`{${parameter.name}}`, "%00").replace(/\{(\w+)\}/g, uuid),
+              withIds(path.replace(`{${parameter.name}}`, "%00")),
             );
           }
         }
@@ -533,7 +532,6 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
 
   it("answers a body that is not JSON with 415 on every route that takes a body, text/plain included", async () => {
     const document = (await new Client(stack.url).get("/openapi.json")).body as unknown as OpenApi;
-    const uuid = "00000000-0000-4000-8000-000000000000";
     const wrong: string[] = [];
     let sent = 0;
     for (const [path, operations] of Object.entries(document.paths)) {
@@ -547,9 +545,9 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
         ]) {
           const answer = await raw(stack.url, {
             method: method.toUpperCase(),
-            path: path.replace(/\{(\w+)\}/g, uuid),
+            path: withIds(path),
             headers: { "content-type": type },
-            body: JSON.stringify(templates(admin.password)[path.replace(/\{(\w+)\}/g, ":$1")] ?? {}),
+            body: JSON.stringify(templates(admin.password)[routeUrl(path)] ?? {}),
           });
           sent++;
           const code = (json(answer.text) as { error?: { code?: string } } | undefined)?.error?.code;
@@ -581,6 +579,12 @@ interface OpenApi {
     Record<string, { requestBody?: unknown; parameters?: { name: string; in: "path" | "query" }[] }>
   >;
 }
+
+/** An OpenAPI path (`/x/{id}`) as the route's URL (`/x/:id`), the key of `templates`. */
+const routeUrl = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
+
+/** An OpenAPI path with a well-formed id in each parameter left. */
+const withIds = (path: string): string => path.replace(/\{(\w+)\}/g, "00000000-0000-4000-8000-000000000000");
 
 /** The path of every string in a JSON value. */
 function stringLeaves(value: unknown, path: (string | number)[] = []): (string | number)[][] {
