@@ -26,7 +26,16 @@ export interface Member {
   startedAt: number;
   /** How many times in a row it exited on its own within STABLE_MS of its start. */
   quickExits: number;
+  /** How it last exited (`exit code 1`, `SIGKILL`), if it did. */
+  lastExit: string | undefined;
+  /** What its /readyz last said (`503 {...}`, a connection error), for a member that is not ready. */
+  lastReadiness: string | undefined;
+  /** Its last RECENT_LINES lines of output, to say why it is not ready. */
+  readonly recent: string[];
 }
+
+/** Lines of each member's output kept for a readiness failure's message. */
+const RECENT_LINES = 15;
 
 /** A process that ran this long before it exited was up; an exit sooner counts toward a loop. */
 export const STABLE_MS = 30_000;
@@ -142,19 +151,26 @@ export class Cluster {
           starts: 0,
           startedAt: 0,
           quickExits: 0,
+          lastExit: undefined,
+          lastReadiness: undefined,
+          recent: [],
         });
       }
     }
     for (const member of this.members) this.spawn(member);
   }
 
-  /** Polls every member's /readyz until all answer 200. */
+  /**
+   * Polls every member's /readyz until all answer 200. A member still not ready at the deadline
+   * fails it with what is known of it: running or not, its starts and last exit, its last
+   * /readyz answer and its last lines of output.
+   */
   async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (const member of this.members) {
       for (;;) {
         if (await this.isReady(member)) break;
-        if (Date.now() > deadline) throw new Error(`${member.label} not ready within ${timeoutMs} ms`);
+        if (Date.now() > deadline) throw new Error(notReady(member, timeoutMs));
         await new Promise((r) => setTimeout(r, 250));
       }
     }
@@ -165,9 +181,11 @@ export class Cluster {
       const response = await fetch(`http://${this.host}:${member.port}/readyz`, {
         signal: AbortSignal.timeout(3_000),
       });
-      await response.arrayBuffer();
+      const body = (await response.text()).slice(0, 300);
+      member.lastReadiness = `${response.status} ${body}`;
       return response.ok;
-    } catch {
+    } catch (error) {
+      member.lastReadiness = String((error as Error & { cause?: unknown }).cause ?? error).slice(0, 300);
       return false;
     }
   }
@@ -234,11 +252,14 @@ export class Cluster {
     member.startedAt = Date.now();
     const write = this.options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) =>
-        write(`[${member.label}] ${line}`),
-      );
+      createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+        member.recent.push(line.slice(0, 500));
+        if (member.recent.length > RECENT_LINES) member.recent.shift();
+        write(`[${member.label}] ${line}`);
+      });
     }
     child.once("exit", (code, signal) => {
+      member.lastExit = signal ?? `exit code ${code}`;
       this.options.onExit?.(member, code, signal);
       if (this.stopping || !(this.options.restart ?? true)) return;
       // A signal (kill -9, the OOM killer) is no loop: only exits on its own soon after start are.
@@ -262,4 +283,16 @@ export class Cluster {
 /** 1 s, 2.5 s: a delay as the log line says it. */
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** Why a member is not ready, in a few lines: its state, its last /readyz answer, its output. */
+function notReady(member: Member, timeoutMs: number): string {
+  const running = member.child && member.child.exitCode === null && member.child.signalCode === null;
+  const state = running ? `running (pid ${member.child?.pid})` : "not running";
+  const exits = member.lastExit ? `, last exit: ${member.lastExit}` : "";
+  const lines = member.recent.length ? member.recent.map((l) => `  ${l}`).join("\n") : "  (none)";
+  return (
+    `${member.label} not ready within ${timeoutMs} ms: ${state}, started ${member.starts} times${exits}; ` +
+    `/readyz: ${member.lastReadiness ?? "never asked"}\nits last lines:\n${lines}`
+  );
 }

@@ -49,4 +49,34 @@ describe("the cluster's restart delay", () => {
       );
     },
   );
+
+  it(
+    "says why a process is not ready: not running, its starts, its last exit and its last lines",
+    { timeout: 60_000 },
+    async () => {
+      const { LEDGERLINE_ADMIN_PASSWORD: _unset, ...env } = process.env;
+      const cluster = new Cluster({
+        instances: new Map([["gateway", 1]]),
+        env: { ...env, LEDGERLINE_SECRET: TEST_SECRET, LEDGERLINE_ADMIN_EMAIL: "admin@example.test" },
+        gatewayPort: 0,
+        restartDelayMs: 200,
+        output: () => undefined,
+      });
+      await cluster.start();
+      let message = "";
+      try {
+        await waitFor("its first exit", () => cluster.members[0]?.lastExit !== undefined, 50_000);
+        await cluster.waitReady(1_000).catch((error: Error) => (message = error.message));
+      } finally {
+        await cluster.stop(5_000);
+      }
+      expect(message).toMatch(/^gateway#1 not ready within 1000 ms: (not )?running.*, started \d+ times/);
+      expect(message).toContain("last exit: exit code 2");
+      // Nothing listens on its port: the last /readyz answer is the connection error.
+      expect(message).toMatch(/\/readyz: .*ECONNREFUSED/);
+      expect(message).toContain(
+        "  - LEDGERLINE_ADMIN_EMAIL: set LEDGERLINE_ADMIN_PASSWORD too, or the admin cannot be created",
+      );
+    },
+  );
 });
