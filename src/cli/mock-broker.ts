@@ -21,15 +21,29 @@ export interface MockBroker {
   stop(): Promise<void>;
 }
 
+export interface MockBrokerOptions {
+  /** Number of brokers (default 1). */
+  readonly brokers?: number;
+  /**
+   * Errors the broker answers with, whoever asks: the next `count` (default 1) requests with
+   * this API key get this Kafka error code (14 and 42: a SyncGroup answered INVALID_REQUEST).
+   */
+  readonly requestErrors?: readonly { apiKey: number; errorCode: number; count?: number }[];
+}
+
 /**
  * Builds the mock broker if needed (scripts/test-broker.sh build: librdkafka-dev) and starts one
  * in its own process group; resolves with its bootstrap address.
  */
-export async function startMockBroker(options: { brokers?: number } = {}): Promise<MockBroker> {
+export async function startMockBroker(options: MockBrokerOptions = {}): Promise<MockBroker> {
   const { stdout } = await promisify(execFile)("bash", [`${root}scripts/test-broker.sh`, "build"]);
   const bin = stdout.trim().split("\n").pop() ?? "";
+  const errors = (options.requestErrors ?? []).flatMap((e) => [
+    "-e",
+    `${e.apiKey}:${e.errorCode}:${e.count ?? 1}`,
+  ]);
   // -P: the broker stops when this process dies, however it dies.
-  const child = spawn(bin, ["-P", String(options.brokers ?? 1)], {
+  const child = spawn(bin, ["-P", ...errors, String(options.brokers ?? 1)], {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });

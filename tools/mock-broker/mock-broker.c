@@ -6,7 +6,7 @@
  * refused; the cluster keeps its topics, offsets and groups), SIGUSR2 brings them back up.
  * Each change is reported on stderr as "mock-broker: brokers down" / "mock-broker: brokers up".
  *
- *   mock-broker [-P] [-t topic:partitions]... [brokers]
+ *   mock-broker [-P] [-t topic:partitions]... [-e apikey:error[:count]]... [brokers]
  *
  * -P          stop when the process that started it dies (tests: no broker outlives them).
  * brokers     number of mock brokers (ids 1..N), default 1.
@@ -14,6 +14,9 @@
  *             auto-created on first use with the mock's fixed default of 4 partitions
  *             (librdkafka offers no setting for that default, and the mock refuses
  *             CreateTopics).
+ * -e k:e[:n]  answer the next n (default 1) requests with API key k with Kafka error code e,
+ *             whichever client sends them: how tests get an error a real broker sends only
+ *             rarely (14:42 is a SyncGroup answered INVALID_REQUEST).
  *
  * MOCK_BROKER_DEBUG, when set, is passed to librdkafka's `debug` setting: "mock" logs the
  * cluster's consumer-group state changes, joins, syncs and commits on stderr (a few lines per
@@ -34,9 +37,11 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #define MAX_TOPICS 64
+#define MAX_ERRORS 16
 
 static void usage(const char *self) {
-        fprintf(stderr, "usage: %s [-P] [-t topic:partitions]... [brokers]\n", self);
+        fprintf(stderr, "usage: %s [-P] [-t topic:partitions]... [-e apikey:error[:count]]... [brokers]\n",
+                self);
         exit(2);
 }
 
@@ -55,6 +60,8 @@ int main(int argc, char **argv) {
         const char *debug;
         int partitions[MAX_TOPICS];
         int topic_cnt = 0;
+        int error_keys[MAX_ERRORS], error_codes[MAX_ERRORS], error_counts[MAX_ERRORS];
+        int error_cnt = 0;
         int broker_cnt = 1;
         int opt, i, sig;
         int exit_with_parent = 0;
@@ -65,8 +72,18 @@ int main(int argc, char **argv) {
         rd_kafka_t *rk;
         rd_kafka_mock_cluster_t *mcluster;
 
-        while ((opt = getopt(argc, argv, "t:hP")) != -1) {
-                if (opt == 'P') {
+        while ((opt = getopt(argc, argv, "t:e:hP")) != -1) {
+                if (opt == 'e') {
+                        int n = 1, used = 0;
+                        if (error_cnt == MAX_ERRORS ||
+                            sscanf(optarg, "%d:%d%n:%d%n", &error_keys[error_cnt],
+                                   &error_codes[error_cnt], &used, &n, &used) < 2 ||
+                            optarg[used] != '\0' || error_keys[error_cnt] < 0 ||
+                            error_keys[error_cnt] > 32767 || error_codes[error_cnt] < 1 ||
+                            n < 1)
+                                usage(argv[0]);
+                        error_counts[error_cnt++] = n;
+                } else if (opt == 'P') {
                         exit_with_parent = 1;
                 } else if (opt == 't') {
                         char *colon = strrchr(optarg, ':');
@@ -144,6 +161,13 @@ int main(int argc, char **argv) {
                         rd_kafka_destroy(rk);
                         return 1;
                 }
+        }
+
+        for (i = 0; i < error_cnt; i++) {
+                int k;
+                for (k = 0; k < error_counts[i]; k++)
+                        rd_kafka_mock_push_request_errors(mcluster, (int16_t)error_keys[i], 1,
+                                                          (rd_kafka_resp_err_t)error_codes[i]);
         }
 
         printf("%s\n", rd_kafka_mock_cluster_bootstraps(mcluster));

@@ -6,6 +6,9 @@ import { toDelivery } from "./codec.ts";
 
 const { KafkaJSError } = kafkajs;
 
+/** The longest wait before a consumer that crashed for good starts again. */
+const MAX_RESTART_DELAY_MS = 30_000;
+
 /** Group membership timings. Real brokers refuse a session timeout below 6 s by default. */
 export interface GroupTimings {
   readonly sessionTimeout: number;
@@ -43,6 +46,11 @@ export class KafkaSubscription implements Subscription {
   private readonly abort = new AbortController();
   private readonly detach: (() => void)[] = [];
   private stopping: Promise<void> | undefined;
+  /** Crashes KafkaJS did not restart from since the member last joined its group. */
+  private crashes = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** A restart under way, which stop() waits for before it disconnects. */
+  private restarting: Promise<void> | undefined;
 
   constructor(
     kafka: Kafka,
@@ -64,6 +72,7 @@ export class KafkaSubscription implements Subscription {
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = this.consumer.events;
     this.detach.push(
       this.consumer.on(GROUP_JOIN, ({ payload }) => {
+        this.crashes = 0;
         this.held = Object.entries(payload.memberAssignment)
           .flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`))
           .sort();
@@ -79,8 +88,20 @@ export class KafkaSubscription implements Subscription {
       this.consumer.on(CRASH, ({ payload }) => {
         this.held = [];
         const fields = { err: payload.error, groupId: options.groupId };
-        if (payload.restart) this.log.warn(fields, "kafka consumer crashed; it restarts and rejoins");
-        else this.log.error(fields, "kafka consumer crashed and does not restart");
+        if (payload.restart) {
+          this.log.warn(fields, "kafka consumer crashed; it restarts and rejoins");
+          return;
+        }
+        if (this.abort.signal.aborted) return;
+        // KafkaJS gives up on an error it does not retry (a broker answering INVALID_REQUEST, an
+        // authorization refused): the member has left and disconnected. A service that stayed up
+        // without it would consume nothing from this group, so it starts again, backing off.
+        const delay = Math.min(1_000 * 2 ** this.crashes++, MAX_RESTART_DELAY_MS);
+        this.log.error(
+          { ...fields, restartInMs: delay },
+          `kafka consumer crashed on an error KafkaJS does not retry; it starts again in ${delay} ms`,
+        );
+        this.scheduleRestart(delay);
       }),
     );
   }
@@ -101,6 +122,10 @@ export class KafkaSubscription implements Subscription {
       await this.stop();
       throw error;
     }
+    this.run();
+  }
+
+  private run(): void {
     this.consumer
       .run({
         partitionsConsumedConcurrently: this.timings.partitionsConsumedConcurrently,
@@ -109,6 +134,31 @@ export class KafkaSubscription implements Subscription {
       .catch((error: unknown) => {
         if (!this.stopping) this.log.error({ err: error }, "consumer could not start");
       });
+  }
+
+  /** Connects, subscribes and runs the crashed consumer again; a failure backs off once more. */
+  private scheduleRestart(delay: number): void {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.abort.signal.aborted) return;
+      this.restarting = (async () => {
+        try {
+          await this.consumer.connect();
+          await this.consumer.subscribe({
+            topics: [...this.options.topics],
+            fromBeginning: this.options.fromBeginning ?? true,
+          });
+          if (!this.abort.signal.aborted) this.run();
+        } catch (error) {
+          if (this.abort.signal.aborted) return;
+          const next = Math.min(1_000 * 2 ** this.crashes++, MAX_RESTART_DELAY_MS);
+          this.log.error({ err: error, restartInMs: next }, "kafka consumer could not start again");
+          this.scheduleRestart(next);
+        } finally {
+          this.restarting = undefined;
+        }
+      })();
+    }, delay);
   }
 
   assignment(): string[] {
@@ -124,6 +174,8 @@ export class KafkaSubscription implements Subscription {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.abort.abort();
+      clearTimeout(this.restartTimer);
+      await this.restarting;
       try {
         // Waits for the message in flight, commits the resolved offsets, leaves the group.
         await this.consumer.disconnect();
