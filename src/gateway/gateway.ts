@@ -80,6 +80,16 @@ export async function buildGateway(platform: Platform): Promise<Gateway> {
   // Bodies are JSON only: a text/plain body is 415 like any other type, not a string that
   // fails validation (Fastify parses text/plain by default).
   app.removeContentTypeParser("text/plain");
+  // An empty body sent as application/json (many clients send the header on every request, a
+  // DELETE included) is no body: a route that takes none answers as without the header, and one
+  // that needs one names its missing fields. Any other body goes to Fastify's own parser, which
+  // refuses `__proto__` and `constructor.prototype` keys.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body === "") done(null, undefined);
+    else void parseJson(request, body as string, done);
+  });
   // Every command a request sends carries the request's id as its correlation id, and the
   // request's span as its trace context (continuing the caller's W3C traceparent, if any).
   app.decorateRequest("span", null);

@@ -560,6 +560,52 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
     expect(sent).toBeGreaterThanOrEqual(40); // 10 routes take a body
   });
 
+  it("takes an empty body sent as application/json for no body, on every route", async () => {
+    const login = await until(
+      () => new Client(stack.url).post("/api/v1/login", admin),
+      (a) => a.status === 200,
+    );
+    const token = login.body.token as string;
+    const document = (await new Client(stack.url).get("/openapi.json")).body as unknown as OpenApi;
+    const answer = async (method: string, path: string, headers: Record<string, string>, body?: string) => {
+      const got = await raw(stack.url, {
+        method,
+        path,
+        headers: { authorization: `Bearer ${token}`, ...headers },
+        ...(body !== undefined ? { body } : {}),
+      });
+      const code = (json(got.text) as { error?: { code?: string } } | undefined)?.error?.code;
+      return `${got.status}${code ? ` ${code}` : ""}`;
+    };
+    const wrong: string[] = [];
+    let sent = 0;
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        // Logging out would end the session the other requests use; its route is one of many.
+        if (path === "/api/v1/logout") continue;
+        const m = method.toUpperCase();
+        const at = withIds(path);
+        const empty = await answer(m, at, { "content-type": "application/json" }, "");
+        // The same as no body at all: `{}` for a route that takes one, no header for one that does not.
+        const same = operation.requestBody
+          ? await answer(m, at, { "content-type": "application/json" }, "{}")
+          : await answer(m, at, {});
+        sent++;
+        if (empty !== same || empty.includes("MALFORMED_JSON") || empty.startsWith("5"))
+          wrong.push(`${m} ${path}: ${empty} with an empty body, ${same} without`);
+      }
+    }
+    expect(wrong, `of ${sent} routes`).toEqual([]);
+    expect(sent).toBeGreaterThanOrEqual(25);
+    // A body that is there is still parsed, and still refused when it is not JSON.
+    expect(await answer("POST", "/api/v1/login", { "content-type": "application/json" }, " ")).toBe(
+      "400 MALFORMED_JSON",
+    );
+    expect(
+      await answer("POST", "/api/v1/login", { "content-type": "application/json" }, '{"__proto__":{"a":1}}'),
+    ).toBe("400 MALFORMED_JSON");
+  });
+
   it("still serves health checks and a real login afterwards", async () => {
     expect((await raw(stack.url, { method: "GET", path: "/healthz" })).status).toBe(200);
     expect((await raw(stack.url, { method: "GET", path: "/readyz" })).status).toBe(200);
