@@ -17,7 +17,6 @@ import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -47,6 +46,7 @@ import type {
 import { isSkipped } from "./lib/results.ts";
 import { openEventStream } from "./lib/sse.ts";
 import { fmt, median, pct, summarize } from "./lib/stats.ts";
+import { freePort } from "../src/cli/free-port.ts";
 import { MOCK_BROKER_FETCH_WAIT_MS } from "../src/cli/mock-broker.ts";
 import { taxBasisPoints } from "../src/contracts/invoicing/index.ts";
 import { computeTotals } from "../src/services/invoicing/domain/money.ts";
@@ -824,17 +824,6 @@ async function profile(stack: Stack, emails: readonly string[], tokens: readonly
 }
 
 // ---- footprint: `npm start` as a person runs it -----------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function startLedgerline(
   env: NodeJS.ProcessEnv,

@@ -1,10 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { serviceNames } from "../platform/config.ts";
+import { freePort } from "./free-port.ts";
 
 const binPath = fileURLToPath(new URL("../../bin/ledgerline.js", import.meta.url));
 
@@ -91,18 +90,6 @@ export function parseInstances(spec: string | undefined): Map<string, number> {
     counts.set(match[1] ?? "", Number(match[2]));
   }
   return counts;
-}
-
-/** A free TCP port on host (it may be taken again before it is used; fine on one machine). */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

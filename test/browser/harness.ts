@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { bootstrapAdmin } from "../../src/cli/admin.ts";
+import { freePort } from "../../src/cli/free-port.ts";
 import { buildGateway } from "../../src/gateway/gateway.ts";
 import { webRoutes } from "../../src/gateway/routes/web.ts";
 import { Platform } from "../../src/runtime/platform.ts";
@@ -23,15 +22,6 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-
-/** A port free right now on 127.0.0.1, so that PUBLIC_URL (the base of emailed links) can name it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * startStack("embedded") with the web app served: the same platform, gateway and admin, with

@@ -4,7 +4,7 @@ import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/cli/cluster.ts";
+import { freePort } from "../../src/cli/free-port.ts";
 import { unique, waitFor } from "../support/index.ts";
 import { call, distributed, scratchDatabase } from "./support.ts";
 
