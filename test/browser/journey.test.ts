@@ -165,6 +165,29 @@ describe.skipIf(!hasChromium)("web app journey (Chromium)", { timeout: 120_000 }
     await shot(page, "sessions");
   });
 
+  it("changes the password on the profile page, refusing the current one again at its field", async () => {
+    await nav(page, "Profile");
+    const change = async (current: string, next: string) => {
+      await page.getByLabel("Current password").fill(current);
+      await page.getByLabel("New password", { exact: true }).fill(next);
+      await page.getByLabel("Repeat the new password").fill(next);
+      await page.getByRole("button", { name: "Change password" }).click();
+    };
+    await change(password, password);
+    await page.getByText("the new password is the current one; choose another").waitFor();
+    const interim = `${password} for a while`;
+    // A change that went through empties the form and says so.
+    const changed = async () => {
+      await page.getByText("Your password was changed. Your other sessions were signed out.").waitFor();
+      await expect.poll(() => page.getByLabel("Current password").inputValue()).toBe("");
+    };
+    await change(password, interim);
+    await changed();
+    // And back, so the steps below sign in with `password`; this tab's session stayed open.
+    await change(interim, password);
+    await changed();
+  });
+
   it("locks the account with wrong passwords; the admin unblocks it, suspends and unsuspends it", async () => {
     await signOut(page);
     await nav(page, "Sign in");

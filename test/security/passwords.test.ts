@@ -80,7 +80,7 @@ describe.each(stackKinds())("password rules (%s)", { timeout: 300_000 }, (kind: 
     expect(weak(await signup(newEmail(), "y".repeat(129)))).toBe(true);
   });
 
-  it("a change needs the current password, applies the policy, and mails the owner", async () => {
+  it("a change needs the current password and a different new one, applies the policy, and mails the owner", async () => {
     const { email, password, client } = await activeUser(stack);
     const wrong = await client.post("/api/v1/password/change", {
       currentPassword: `${password}!`,
@@ -95,6 +95,17 @@ describe.each(stackKinds())("password rules (%s)", { timeout: 300_000 }, (kind: 
       newPassword: "iloveyou1",
     });
     expect(weak(common)).toBe(true);
+    // The same password again is no change: refused before anything happens, the session kept.
+    const same = await client.post("/api/v1/password/change", {
+      currentPassword: password,
+      newPassword: password,
+    });
+    expect(same.status).toBe(400);
+    expect(same.body.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      details: [{ path: "newPassword", message: "the new password is the current one; choose another" }],
+    });
+    expect((await client.get("/api/v1/me")).status).toBe(200);
     const next = strongPassword();
     expect(
       (await client.post("/api/v1/password/change", { currentPassword: password, newPassword: next })).status,

@@ -315,7 +315,14 @@ export function accountRoutes(g: GatewayContext): void {
       summary: "Change your password; your other sessions end.",
       tag: "password",
       access: "user",
-      body: z.strictObject({ currentPassword: password, newPassword: password }),
+      // A "change" to the same password would still end the other sessions, yet leave the
+      // password a thief may know in place: it is refused, naming the field.
+      body: z
+        .strictObject({ currentPassword: password, newPassword: password })
+        .refine((b) => b.newPassword !== b.currentPassword, {
+          path: ["newPassword"],
+          message: "the new password is the current one; choose another",
+        }),
       success: { 200: "password_changed" },
       errors: ["INVALID_CREDENTIALS", "PASSWORD_TOO_WEAK", "CSRF_INVALID"],
     },
