@@ -96,7 +96,7 @@ export class KafkaSubscription implements Subscription {
         // KafkaJS gives up on an error it does not retry (a broker answering INVALID_REQUEST, an
         // authorization refused): the member has left and disconnected. A service that stayed up
         // without it would consume nothing from this group, so it starts again, backing off.
-        const delay = Math.min(1_000 * 2 ** this.crashes++, MAX_RESTART_DELAY_MS);
+        const delay = this.nextRestartDelay();
         this.log.error(
           { ...fields, restartInMs: delay },
           `kafka consumer crashed on an error KafkaJS does not retry; it starts again in ${delay} ms`,
@@ -136,6 +136,11 @@ export class KafkaSubscription implements Subscription {
       });
   }
 
+  /** 1 s after the first crash since the last join, twice as long after each further one. */
+  private nextRestartDelay(): number {
+    return Math.min(1_000 * 2 ** this.crashes++, MAX_RESTART_DELAY_MS);
+  }
+
   /** Connects, subscribes and runs the crashed consumer again; a failure backs off once more. */
   private scheduleRestart(delay: number): void {
     this.restartTimer = setTimeout(() => {
@@ -151,7 +156,7 @@ export class KafkaSubscription implements Subscription {
           if (!this.abort.signal.aborted) this.run();
         } catch (error) {
           if (this.abort.signal.aborted) return;
-          const next = Math.min(1_000 * 2 ** this.crashes++, MAX_RESTART_DELAY_MS);
+          const next = this.nextRestartDelay();
           this.log.error({ err: error, restartInMs: next }, "kafka consumer could not start again");
           this.scheduleRestart(next);
         } finally {
