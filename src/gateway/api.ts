@@ -4,7 +4,11 @@ import { requireStorableText } from "./storable-text.ts";
 
 export type Access = "public" | "user" | "admin";
 
-export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+export interface RouteSpec<
+  B extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  P extends z.ZodType | undefined = undefined,
+> {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   readonly url: string;
   readonly summary: string;
@@ -12,6 +16,11 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   readonly access: Access;
   readonly body?: B;
   readonly query?: Q;
+  /**
+   * The path parameters' form (`{ id: z.uuid() }`): one that does not match is 400
+   * VALIDATION_FAILED naming it, like a bad field, and never reaches a service.
+   */
+  readonly params?: P;
   /** Status → description of the success answers. */
   readonly success: Readonly<Record<number, string>>;
   /** Error codes this route may answer with (beyond the common ones). */
@@ -22,29 +31,37 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
-export interface RouteInput<B, Q> {
+export interface RouteInput<B, Q, P = Record<string, string>> {
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
   readonly body: B;
   readonly query: Q;
-  readonly params: Record<string, string>;
+  readonly params: P;
 }
 
+type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+
 /**
- * Declares routes once: zod validates the body and query (a ZodError becomes 400
- * VALIDATION_FAILED with one detail per field), after every string in them is checked to be
+ * Declares routes once: zod validates the body, query and path parameters (a ZodError becomes
+ * 400 VALIDATION_FAILED with one detail per field), after every string in them is checked to be
  * text PostgreSQL can store, and every route lands in /openapi.json.
  */
 export class Api {
-  readonly routes: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
+  readonly routes: AnyRouteSpec[] = [];
 
   constructor(readonly app: FastifyInstance) {}
 
-  route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-    spec: RouteSpec<B, Q>,
-    handler: (input: RouteInput<Infer<B>, Infer<Q>>) => Promise<unknown>,
+  route<
+    B extends z.ZodType | undefined = undefined,
+    Q extends z.ZodType | undefined = undefined,
+    P extends z.ZodType | undefined = undefined,
+  >(
+    spec: RouteSpec<B, Q, P>,
+    handler: (
+      input: RouteInput<Infer<B>, Infer<Q>, P extends z.ZodType ? z.infer<P> : Record<string, string>>,
+    ) => Promise<unknown>,
   ): void {
-    this.routes.push(spec);
+    this.routes.push(spec as AnyRouteSpec);
     const hasParams = spec.url.includes(":");
     this.app.route({
       method: spec.method,
@@ -53,16 +70,18 @@ export class Api {
         if (spec.body) requireStorableText(request.body);
         if (spec.query) requireStorableText(request.query);
         if (hasParams) requireStorableText(request.params);
+        const params = (
+          spec.params ? spec.params.parse(request.params ?? {}) : (request.params ?? {})
+        ) as never;
         const body = (spec.body ? spec.body.parse(request.body ?? {}) : undefined) as Infer<B>;
         const query = (spec.query ? spec.query.parse(request.query ?? {}) : undefined) as Infer<Q>;
-        const params = (request.params ?? {}) as Record<string, string>;
         return handler({ request, reply, body, query, params });
       },
     });
   }
 
   /** Records a route registered elsewhere (health, metrics, the mailbox) for the OpenAPI document. */
-  document(spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>): void {
+  document(spec: AnyRouteSpec): void {
     this.routes.push(spec);
   }
 
@@ -70,11 +89,14 @@ export class Api {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const route of this.routes) {
       const path = route.url.replace(/:(\w+)/g, "{$1}");
+      const forms = route.params
+        ? ((toSchema(route.params) as { properties?: Record<string, unknown> }).properties ?? {})
+        : {};
       const params = [...route.url.matchAll(/:(\w+)/g)].map((m) => ({
         name: m[1],
         in: "path",
         required: true,
-        schema: { type: "string" },
+        schema: forms[m[1] ?? ""] ?? { type: "string" },
       }));
       const queryParams = route.query ? queryParameters(route.query) : [];
       const responses: Record<string, unknown> = {};
@@ -83,7 +105,8 @@ export class Api {
           ? { description, content: { [route.produces]: {} } }
           : { description, content: { "application/json": {} } };
       }
-      const codes = [...(route.errors ?? []), ...(route.body || route.query ? ["VALIDATION_FAILED"] : [])];
+      const validated = route.body || route.query || route.params;
+      const codes = [...(route.errors ?? []), ...(validated ? ["VALIDATION_FAILED"] : [])];
       if (route.access !== "public") codes.push("UNAUTHENTICATED");
       if (route.access === "admin") codes.push("FORBIDDEN");
       responses.default = {

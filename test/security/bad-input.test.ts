@@ -530,6 +530,50 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
     expect(await unchanged()).toEqual(before);
   });
 
+  it("answers a path parameter of the wrong form with 400 naming it, and documents each form", async () => {
+    const login = await until(
+      () => new Client(stack.url).post("/api/v1/login", admin),
+      (a) => a.status === 200,
+    );
+    const client = bearerClient(stack, login.body.token as string);
+    const document = (await client.get("/openapi.json")).body as unknown as OpenApi;
+    const wrong: string[] = [];
+    const forms: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      if (path.includes("/dev/")) continue;
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const parameter of operation.parameters ?? []) {
+          if (parameter.in !== "path") continue;
+          forms.push(`${method} ${path} ${parameter.name}: ${parameter.schema?.format ?? "no format"}`);
+          for (const bad of ["not-an-id", "1", "00000000-0000-4000-8000-00000000000g"]) {
+            const url = withIds(path.replace(`{${parameter.name}}`, encodeURIComponent(bad)));
+            const answer = await client.call(
+              method.toUpperCase(),
+              url,
+              operation.requestBody ? {} : undefined,
+            );
+            const error = answer.body.error as { code?: string; details?: { path: string }[] } | undefined;
+            if (
+              answer.status !== 400 ||
+              error?.code !== "VALIDATION_FAILED" ||
+              !error.details?.some((d) => d.path === parameter.name)
+            )
+              wrong.push(`${method} ${url} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 160)}`);
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(forms.sort()).toEqual([
+      "delete /api/v1/admin/blocked/{email} email: email",
+      "delete /api/v1/me/sessions/{id} id: uuid",
+      "get /api/v1/invoices/{id} id: uuid",
+      "get /api/v1/invoices/{id}/pdf id: uuid",
+      "post /api/v1/admin/users/{id}/suspend id: uuid",
+      "post /api/v1/admin/users/{id}/unsuspend id: uuid",
+    ]);
+  });
+
   it("answers a body that is not JSON with 415 on every route that takes a body, text/plain included", async () => {
     const document = (await new Client(stack.url).get("/openapi.json")).body as unknown as OpenApi;
     const wrong: string[] = [];
@@ -622,7 +666,13 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
 interface OpenApi {
   paths: Record<
     string,
-    Record<string, { requestBody?: unknown; parameters?: { name: string; in: "path" | "query" }[] }>
+    Record<
+      string,
+      {
+        requestBody?: unknown;
+        parameters?: { name: string; in: "path" | "query"; schema?: { format?: string } }[];
+      }
+    >
   >;
 }
 

@@ -362,16 +362,15 @@ export function accountRoutes(g: GatewayContext): void {
       summary: "End one of your sessions.",
       tag: "sessions",
       access: "user",
+      params: z.object({ id: z.uuid({ error: "expected a session id" }) }),
       success: { 204: "ended" },
       errors: ["SESSION_NOT_FOUND", "CSRF_INVALID"],
     },
     async ({ request, reply, params }) => {
       const { session } = await sessions.require(request);
-      const id = z.uuid().safeParse(params.id);
-      if (!id.success) throw accountErrors.SESSION_NOT_FOUND();
       await requester.request(revokeSessions, session.user.id, {
         userId: session.user.id,
-        sessionId: id.data,
+        sessionId: params.id,
         reason: "revoked",
       });
       return reply.status(204).send();

@@ -1,24 +1,31 @@
 import { z } from "zod";
 import { listUsers, suspendUser, unsuspendUser } from "../../contracts/accounts/index.ts";
 import { userStatus } from "../../contracts/common.ts";
-import { accountErrors } from "../../contracts/errors.ts";
 import { listBlocked, unblockAccount } from "../../contracts/lockout/index.ts";
 import type { GatewayContext } from "../context.ts";
 
-const userIdParam = (id: string | undefined): string => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw accountErrors.USER_NOT_FOUND();
-  return parsed.data;
-};
+/** A user id in the path: anything else is 400 naming the parameter. */
+const userIdParams = z.object({ id: z.uuid({ error: "expected a user id" }) });
 
-/** The router already decoded the parameter once; a second decoding of a stray "%" must not throw. */
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
+/**
+ * An email in the path, compared as stored (trimmed, lower case). The router already decoded
+ * it once; an address with a "%" in it may come encoded twice, and a stray "%" must not throw.
+ */
+const emailParams = z.object({
+  email: z
+    .string()
+    .transform((value) => {
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    })
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(z.email({ error: "expected an email address" }))
+    // What /openapi.json says of it (a transform's input is only a string there).
+    .meta({ format: "email" }),
+});
 
 /** Administration (role admin): users, suspension, the blocked list. */
 export function adminRoutes({ api, requester, sessions }: GatewayContext): void {
@@ -55,13 +62,14 @@ export function adminRoutes({ api, requester, sessions }: GatewayContext): void 
       summary: "Suspend a user; their sessions end.",
       tag: "admin",
       access: "admin",
+      params: userIdParams,
       body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
       success: { 200: "the user" },
       errors: ["USER_NOT_FOUND", "CSRF_INVALID"],
     },
     async ({ request, body, params }) => {
       const { session } = await sessions.require(request, "admin");
-      const userId = userIdParam(params.id);
+      const userId = params.id;
       return requester.request(suspendUser, userId, { userId, reason: body.reason, by: session.user.id });
     },
   );
@@ -73,12 +81,13 @@ export function adminRoutes({ api, requester, sessions }: GatewayContext): void 
       summary: "Lift a suspension.",
       tag: "admin",
       access: "admin",
+      params: userIdParams,
       success: { 200: "the user" },
       errors: ["USER_NOT_FOUND", "CSRF_INVALID"],
     },
     async ({ request, params }) => {
       const { session } = await sessions.require(request, "admin");
-      const userId = userIdParam(params.id);
+      const userId = params.id;
       return requester.request(unsuspendUser, userId, { userId, by: session.user.id });
     },
   );
@@ -105,18 +114,13 @@ export function adminRoutes({ api, requester, sessions }: GatewayContext): void 
       summary: "Unlock an account and reset its failure counter.",
       tag: "admin",
       access: "admin",
+      params: emailParams,
       success: { 204: "unlocked" },
       errors: ["CSRF_INVALID"],
     },
     async ({ request, reply, params }) => {
       const { session } = await sessions.require(request, "admin");
-      const email = z.email().safeParse(
-        safeDecode(params.email ?? "")
-          .trim()
-          .toLowerCase(),
-      );
-      if (!email.success) throw accountErrors.USER_NOT_FOUND();
-      await requester.request(unblockAccount, email.data, { email: email.data, by: session.user.id });
+      await requester.request(unblockAccount, params.email, { email: params.email, by: session.user.id });
       return reply.status(204).send();
     },
   );

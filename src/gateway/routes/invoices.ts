@@ -13,13 +13,8 @@ import { platformErrors } from "../../platform/errors.ts";
 import { newId } from "../../platform/ids.ts";
 import { Api } from "../api.ts";
 
-const invoiceId = (id: string | undefined): string => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) {
-    throw platformErrors.VALIDATION_FAILED({ details: [{ path: "id", message: "expected an invoice id" }] });
-  }
-  return parsed.data;
-};
+/** An invoice id in the path: anything else is 400 naming the parameter. */
+const invoiceParams = z.object({ id: z.uuid({ error: "expected an invoice id" }) });
 
 /** An optional client-chosen idempotency key: POSTs that repeat it get the invoice the first one made. */
 function requestIdOf(request: FastifyRequest): string {
@@ -90,13 +85,14 @@ export function invoiceRoutes(
       ...common,
       method: "GET",
       url: "/api/v1/invoices/:id",
+      params: invoiceParams,
       summary: "One invoice with its lines and totals.",
       success: { 200: "the invoice" },
       errors: ["INVOICE_NOT_FOUND"],
     },
     async ({ request, params }) => {
       const { userId } = await requireUser(request);
-      return requester.request(getInvoice, userId, { userId, invoiceId: invoiceId(params.id) });
+      return requester.request(getInvoice, userId, { userId, invoiceId: params.id });
     },
   );
 
@@ -105,6 +101,7 @@ export function invoiceRoutes(
       ...common,
       method: "GET",
       url: "/api/v1/invoices/:id/pdf",
+      params: invoiceParams,
       summary: "The invoice's PDF, as an attachment named after its number.",
       success: { 200: "the PDF" },
       produces: "application/pdf",
@@ -114,7 +111,7 @@ export function invoiceRoutes(
       const { userId } = await requireUser(request);
       const { number, pdfBase64 } = await requester.request(getInvoicePdf, userId, {
         userId,
-        invoiceId: invoiceId(params.id),
+        invoiceId: params.id,
       });
       return reply
         .type("application/pdf")
