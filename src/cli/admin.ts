@@ -1,10 +1,11 @@
-import { createInterface } from "node:readline/promises";
+import { z } from "zod";
 import { createAdmin } from "../contracts/accounts/index.ts";
 import { checkPassword, passwordProblemMessages } from "../contracts/accounts/password-policy.ts";
 import type { Config } from "../platform/config.ts";
 import { ConfigError } from "../platform/config.ts";
 import { Platform } from "../runtime/platform.ts";
 import { servicesNamed } from "../services/index.ts";
+import { NoPasswordError, readPassword } from "./password-prompt.ts";
 
 /**
  * Why `start` cannot create the first admin it was asked for, as a configuration problem: the
@@ -43,8 +44,24 @@ export async function bootstrapAdmin(platform: Platform): Promise<void> {
  * `ledgerline admin create --email x`: over Kafka it asks the running accounts service; on the
  * embedded defaults it runs accounts itself (stop `npm start` first: one process owns ./data).
  */
-export async function createAdminCommand(config: Readonly<Config>, email: string): Promise<number> {
-  const password = config.LEDGERLINE_ADMIN_PASSWORD ?? (await ask("Password for the new admin: "));
+export async function createAdminCommand(config: Readonly<Config>, address: string): Promise<number> {
+  // Checked here, before anything starts: a request that breaks its contract is never answered.
+  const parsed = z.email().safeParse(address.trim());
+  if (!parsed.success) {
+    console.error(`--email: "${address}" is not an email address`);
+    return 2;
+  }
+  const email = parsed.data;
+  let password = config.LEDGERLINE_ADMIN_PASSWORD;
+  try {
+    password ??= await readPassword("Password for the new admin: ");
+  } catch (error) {
+    if (!(error instanceof NoPasswordError)) throw error;
+    console.error(
+      `${error.message}: type the admin's password, pipe it on standard input, or set LEDGERLINE_ADMIN_PASSWORD`,
+    );
+    return 2;
+  }
   const problem = checkPassword(password, email, config.PASSWORD_MIN_LENGTH);
   if (problem) {
     console.error(passwordProblemMessages[problem](config.PASSWORD_MIN_LENGTH));
@@ -67,14 +84,5 @@ export async function createAdminCommand(config: Readonly<Config>, email: string
     return 0;
   } finally {
     await platform.stop();
-  }
-}
-
-async function ask(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  try {
-    return (await rl.question(question)).trim();
-  } finally {
-    rl.close();
   }
 }

@@ -27,12 +27,33 @@ Usage:
   ledgerline dlq list [--topic <topic>.dlq]        dead-letter topics, or the messages of one
   ledgerline dlq replay --topic <topic>.dlq [--id <message id>]
                                                    publish dead letters back to their topic
-  ledgerline admin create --email <address>        create an admin (password from LEDGERLINE_ADMIN_PASSWORD
-                                                   or typed on standard input)
+  ledgerline admin create --email <address>        create an admin (password from LEDGERLINE_ADMIN_PASSWORD,
+                                                   else typed, not shown, or piped on standard input)
 Configuration comes from the environment: see docs/configuration.md.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine(argv);
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command || values.help ? 0 : 2;
+  }
+  return run(command, sub, values);
+}
+
+/** The command line, or a UsageError that names what is wrong with it (an unknown option, a missing value). */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseOptions(argv);
+  } catch (error) {
+    if (String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS_"))
+      throw new UsageError((error as Error).message);
+    throw error;
+  }
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -53,11 +74,13 @@ async function main(argv: string[]): Promise<number> {
       "create-database": { type: "boolean" },
     },
   });
-  const [command, sub] = positionals;
-  if (values.help || !command) {
-    console.log(usage);
-    return command || values.help ? 0 : 2;
-  }
+}
+
+async function run(
+  command: string,
+  sub: string | undefined,
+  values: ReturnType<typeof parseOptions>["values"],
+): Promise<number> {
   if (command === "db") {
     if (sub !== "provision") throw new UsageError(`unknown db command "${sub ?? ""}"`);
     if (!values["admin-url"]) throw new UsageError("db provision needs --admin-url postgres://…");
@@ -72,8 +95,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === "cluster") {
     return clusterCommand({
       ...(values.instances ? { instances: values.instances } : {}),
-      ...(values.port ? { port: Number(values.port) } : {}),
-      ...(values["ops-port"] ? { opsPort: Number(values["ops-port"]) } : {}),
+      ...(values.port !== undefined ? { port: portOption("--port", values.port) } : {}),
+      ...(values["ops-port"] !== undefined ? { opsPort: portOption("--ops-port", values["ops-port"]) } : {}),
       restart: !values["no-restart"],
     });
   }
@@ -81,10 +104,11 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
 
   if (command === "start") {
-    const names = values.service?.split(",").map((s) => s.trim()) ?? [
-      "gateway",
-      ...allServices.map((s) => s.name),
-    ];
+    const known = ["gateway", ...allServices.map((s) => s.name)];
+    const names = values.service?.split(",").map((s) => s.trim()) ?? known;
+    const unknown = names.find((name) => !known.includes(name));
+    if (unknown !== undefined)
+      throw new UsageError(`--service: no service is called "${unknown}" (services: ${known.join(", ")})`);
     const withGateway = names.includes("gateway");
     // The gateway's process creates the first admin: a request it cannot fulfil stops it here.
     const adminProblem = withGateway ? adminBootstrapProblem(config) : undefined;
@@ -182,6 +206,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** A port given on the command line: 0 (any free port) to 65535. */
+function portOption(name: string, value: string): number {
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(port <= 65_535)) throw new UsageError(`${name}: "${value}" is not a port (0 to 65535)`);
+  return port;
+}
 
 /** EADDRINUSE on PORT or OPS_PORT, as the configuration problem it is. */
 function portInUse(error: unknown, config: { HOST: string; PORT: number; OPS_PORT?: number }) {
