@@ -130,6 +130,15 @@ export class Requester {
     payload: z.infer<Req>,
     options: { timeoutMs?: number; correlationId?: string; traceparent?: string } = {},
   ): Promise<z.infer<Res>> {
+    // A request that breaks its own contract would be dead-lettered by its handler and never
+    // answered: the caller would wait out the timeout for a bug. It is refused here, unsent.
+    const checked = command.request.schema.safeParse(payload);
+    if (!checked.success) {
+      throw platformErrors.CONTRACT_VIOLATION({
+        message: `${command.request.type}@${command.request.version}: the request does not match its contract`,
+        details: checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      });
+    }
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;
     const correlationId = options.correlationId ?? currentCorrelationId();
     const envelope = createEnvelope({

@@ -282,6 +282,16 @@ export function describeTransport(name: string, make: () => Promise<TransportHar
         });
       });
 
+      it("refuses a request that breaks its contract at once, unsent", async () => {
+        await expect(
+          requester.request(echo, "k4", { text: 42 } as never, { timeoutMs: 60_000 }),
+        ).rejects.toMatchObject({
+          code: "CONTRACT_VIOLATION",
+          details: [{ path: "text" }],
+        });
+        expect(requester.inFlight).toBe(0);
+      });
+
       it("times out with UPSTREAM_TIMEOUT and drops a reply that comes late", async () => {
         const before = (await metrics.lateReplies.get()).values.reduce((a, v) => a + v.value, 0);
         await expect(
