@@ -11,6 +11,7 @@ import { adminBootstrapProblem, bootstrapAdmin, createAdminCommand } from "./adm
 import { clusterCommand } from "./cluster-command.ts";
 import { provisionCommand } from "./db-command.ts";
 import { describeDeadLetters, listDeadLetterTopics, replayDeadLetters } from "./dlq.ts";
+import { isDlqTopic } from "../messaging/transport.ts";
 import { migrateAll } from "./migrate.ts";
 
 const usage = `ledgerline — event-driven accounting platform
@@ -167,31 +168,34 @@ async function run(
   }
 
   if (command === "dlq") {
+    // Checked before the log is opened: a live topic's messages are not dead letters.
+    if (sub !== "list" && sub !== "replay") throw new UsageError(`unknown dlq command "${sub ?? ""}"`);
+    const topic = values.topic;
+    if (topic !== undefined && !isDlqTopic(topic)) {
+      throw new UsageError(
+        `--topic: "${topic}" is not a dead-letter topic (their names end in .dlq; \`ledgerline dlq list\` lists them)`,
+      );
+    }
+    if (sub === "replay" && topic === undefined) throw new UsageError("dlq replay needs --topic <topic>.dlq");
     const platform = new Platform({ config, services: [] });
     await platform.start();
     try {
-      if (sub === "list") {
-        if (values.topic) {
-          const lines = await describeDeadLetters(platform.transport, values.topic);
-          console.log(lines.length ? lines.join("\n") : `${values.topic} is empty`);
-        } else {
-          const topics = await listDeadLetterTopics(platform.transport);
-          console.log(
-            topics.length ? topics.map((t) => `${t.topic}\t${t.count}`).join("\n") : "no dead letters",
-          );
-        }
-        return 0;
-      }
-      if (sub === "replay") {
-        if (!values.topic) throw new UsageError("dlq replay needs --topic <topic>.dlq");
-        const done = await replayDeadLetters(platform.transport, values.topic, {
+      if (sub === "replay" && topic !== undefined) {
+        const done = await replayDeadLetters(platform.transport, topic, {
           ...(values.id ? { only: values.id } : {}),
           progress: (n, total) => process.stdout.write(`\rreplayed ${n} of ${total}`),
         });
-        process.stdout.write(`\rreplayed ${done} message${done === 1 ? "" : "s"} from ${values.topic}\n`);
-        return 0;
+        process.stdout.write(`\rreplayed ${done} message${done === 1 ? "" : "s"} from ${topic}\n`);
+      } else if (topic !== undefined) {
+        const lines = await describeDeadLetters(platform.transport, topic);
+        console.log(lines.length ? lines.join("\n") : `${topic} is empty`);
+      } else {
+        const topics = await listDeadLetterTopics(platform.transport);
+        console.log(
+          topics.length ? topics.map((t) => `${t.topic}\t${t.count}`).join("\n") : "no dead letters",
+        );
       }
-      throw new UsageError(`unknown dlq command "${sub ?? ""}"`);
+      return 0;
     } finally {
       await platform.stop();
     }

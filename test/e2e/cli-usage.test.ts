@@ -55,6 +55,13 @@ describe("the command line, given what it cannot use", () => {
     [["migrate", "--bogus"], "Unknown option '--bogus'"],
     [["cluster", "--port", "abc"], '--port: "abc" is not a port (0 to 65535)'],
     [["cluster", "--ops-port", "70000"], '--ops-port: "70000" is not a port (0 to 65535)'],
+    [["dlq", "purge"], 'unknown dlq command "purge"'],
+    [["dlq", "replay"], "dlq replay needs --topic <topic>.dlq"],
+    [
+      ["dlq", "list", "--topic", "send-email"],
+      '--topic: "send-email" is not a dead-letter topic (their names end in .dlq; `ledgerline dlq list` lists them)',
+    ],
+    [["dlq", "replay", "--topic", "send-email"], '--topic: "send-email" is not a dead-letter topic'],
   ])("refuses %j in one line and the usage, exit 2", async (args, line) => {
     const data = join(dir, `usage-${Math.random().toString(36).slice(2)}`);
     const outcome = await ledgerline(args, {
