@@ -2,6 +2,21 @@ import { describe, expect, it } from "vitest";
 import { Cluster, MAX_RESTART_DELAY_MS, restartDelay } from "../../src/cli/cluster.ts";
 import { TEST_SECRET, waitFor } from "../support/index.ts";
 
+/**
+ * A cluster of one gateway given an admin email without its password: its process refuses it
+ * before it opens anything, and exits 2, every time.
+ */
+function gatewayThatCannotStart(output: (line: string) => void): Cluster {
+  const { LEDGERLINE_ADMIN_PASSWORD: _unset, ...env } = process.env;
+  return new Cluster({
+    instances: new Map([["gateway", 1]]),
+    env: { ...env, LEDGERLINE_SECRET: TEST_SECRET, LEDGERLINE_ADMIN_EMAIL: "admin@example.test" },
+    gatewayPort: 0,
+    restartDelayMs: 200,
+    output,
+  });
+}
+
 describe("the cluster's restart delay", () => {
   it("waits the base delay after a crash or a kill, and doubles it for each quick exit in a row", () => {
     expect([0, 1, 2, 3, 4, 5].map((n) => restartDelay(1_000, n))).toEqual([
@@ -18,16 +33,7 @@ describe("the cluster's restart delay", () => {
     { timeout: 60_000 },
     async () => {
       const lines: string[] = [];
-      const { LEDGERLINE_ADMIN_PASSWORD: _unset, ...env } = process.env;
-      // An admin email without its password: the gateway's process refuses it before it opens
-      // anything, and exits 2, every time.
-      const cluster = new Cluster({
-        instances: new Map([["gateway", 1]]),
-        env: { ...env, LEDGERLINE_SECRET: TEST_SECRET, LEDGERLINE_ADMIN_EMAIL: "admin@example.test" },
-        gatewayPort: 0,
-        restartDelayMs: 200,
-        output: (line) => lines.push(line),
-      });
+      const cluster = gatewayThatCannotStart((line) => lines.push(line));
       await cluster.start();
       try {
         await waitFor(
@@ -54,14 +60,7 @@ describe("the cluster's restart delay", () => {
     "says why a process is not ready: not running, its starts, its last exit and its last lines",
     { timeout: 60_000 },
     async () => {
-      const { LEDGERLINE_ADMIN_PASSWORD: _unset, ...env } = process.env;
-      const cluster = new Cluster({
-        instances: new Map([["gateway", 1]]),
-        env: { ...env, LEDGERLINE_SECRET: TEST_SECRET, LEDGERLINE_ADMIN_EMAIL: "admin@example.test" },
-        gatewayPort: 0,
-        restartDelayMs: 200,
-        output: () => undefined,
-      });
+      const cluster = gatewayThatCannotStart(() => undefined);
       await cluster.start();
       let message = "";
       try {

@@ -45,6 +45,9 @@ describe("the command line, given what it cannot use", () => {
     delete env.LEDGERLINE_ADMIN_PASSWORD;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** `ledgerline admin create --email <email>` on a data directory of its own under `dir`. */
+  const adminCreate = (email: string, data: string, stdin?: string) =>
+    ledgerline(["admin", "create", "--email", email], { ...env, DATA_DIR: join(dir, data) }, stdin);
 
   it.each([
     [
@@ -77,44 +80,26 @@ describe("the command line, given what it cannot use", () => {
   });
 
   it("admin create refuses an address that is not one, before it opens anything", async () => {
-    const data = join(dir, "bad-email");
-    const outcome = await ledgerline(
-      ["admin", "create", "--email", "not-an-email"],
-      { ...env, DATA_DIR: data },
-      password,
-    );
+    const outcome = await adminCreate("not-an-email", "bad-email", password);
     expect(outcome).toMatchObject({ code: 2, stderr: '--email: "not-an-email" is not an email address\n' });
-    expect(existsSync(data)).toBe(false);
+    expect(existsSync(join(dir, "bad-email"))).toBe(false);
   });
 
   it("admin create says how to give a password when standard input ends without one", async () => {
-    const data = join(dir, "no-password");
-    const outcome = await ledgerline(["admin", "create", "--email", "a@example.test"], {
-      ...env,
-      DATA_DIR: data,
-    });
+    const outcome = await adminCreate("a@example.test", "no-password");
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toBe(
       "standard input ended before a password: type the admin's password, pipe it on standard input, or set LEDGERLINE_ADMIN_PASSWORD\n",
     );
-    expect(existsSync(data)).toBe(false);
+    expect(existsSync(join(dir, "no-password"))).toBe(false);
   });
 
   it("admin create takes a piped password without printing it; a second time changes nothing", async () => {
-    const data = join(dir, "piped");
-    const outcome = await ledgerline(
-      ["admin", "create", "--email", "piped@example.test"],
-      { ...env, DATA_DIR: data },
-      `${password}\n`,
-    );
+    const outcome = await adminCreate("piped@example.test", "piped", `${password}\n`);
     expect(outcome.stderr).toBe("");
     expect(outcome).toMatchObject({ code: 0, stdout: "admin piped@example.test created\n" });
     // Again: the address is taken, nothing changes.
-    const again = await ledgerline(
-      ["admin", "create", "--email", "piped@example.test"],
-      { ...env, DATA_DIR: data },
-      `${password}\n`,
-    );
+    const again = await adminCreate("piped@example.test", "piped", `${password}\n`);
     expect(again).toMatchObject({
       code: 0,
       stdout: "piped@example.test is already registered; nothing changed\n",
