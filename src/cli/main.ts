@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { AddressInfo } from "node:net";
 import { buildGateway } from "../gateway/gateway.ts";
+import { isDlqTopic } from "../messaging/transport.ts";
 import { ConfigError, loadConfig } from "../platform/config.ts";
 import { RefusedError } from "../platform/in-use.ts";
 import { initTelemetry } from "../platform/telemetry.ts";
@@ -11,7 +12,6 @@ import { adminBootstrapProblem, bootstrapAdmin, createAdminCommand } from "./adm
 import { clusterCommand } from "./cluster-command.ts";
 import { provisionCommand } from "./db-command.ts";
 import { describeDeadLetters, listDeadLetterTopics, replayDeadLetters } from "./dlq.ts";
-import { isDlqTopic } from "../messaging/transport.ts";
 import { migrateAll } from "./migrate.ts";
 
 const usage = `ledgerline — event-driven accounting platform
