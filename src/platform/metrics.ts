@@ -8,6 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export interface MetricSources {
   /** Consumer lag per group and topic. */
   consumerLag?: () => Promise<readonly { group: string; topic: string; lag: number }[]>;
+  /** Partitions this process holds now, per consumer group of its services. */
+  partitionsHeld?: () => Promise<readonly { group: string; partitions: number }[]>;
   /** Outbox rows waiting, per service. */
   outboxBacklog?: () => Promise<readonly { service: string; rows: number }[]>;
 }
@@ -63,6 +65,17 @@ export class Metrics {
       this.read(this.sources.consumerLag, (rows) => {
         this.consumerLag.reset();
         for (const { group, topic, lag } of rows) this.consumerLag.set({ group, topic }, lag);
+      }),
+  });
+  readonly partitionsHeld: Gauge<"group"> = new Gauge({
+    name: "ledgerline_partitions_held",
+    help: "Partitions this process's member of a consumer group holds now (read at scrape time)",
+    labelNames: ["group"] as const,
+    registers: [this.registry],
+    collect: () =>
+      this.read(this.sources.partitionsHeld, (rows) => {
+        this.partitionsHeld.reset();
+        for (const { group, partitions } of rows) this.partitionsHeld.set({ group }, partitions);
       }),
   });
   readonly requestSeconds = new Histogram({

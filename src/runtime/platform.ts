@@ -132,6 +132,7 @@ export class Platform {
         ? { consumerLag: () => this.transport.consumerLag?.() ?? Promise.resolve([]) }
         : {}),
       outboxBacklog: () => this.outboxBacklog(),
+      partitionsHeld: async () => [...this.contexts.values()].flatMap((ctx) => ctx.held()),
     });
     await this.lifecycle.start();
   }

@@ -51,7 +51,7 @@ interface SendingTx extends Executor {
  * in one transaction; every consumed message takes effect once.
  */
 export class ServiceContext {
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions: { readonly group: string; readonly subscription: Subscription }[] = [];
   private readonly abort = new AbortController();
   /** Event consumers holding a message they could not apply because the database was unreachable. */
   private readonly waitingOnDatabase = new Set<string>();
@@ -334,19 +334,27 @@ export class ServiceContext {
         handle,
       }),
     });
-    this.subscriptions.push(subscription);
+    this.subscriptions.push({ group: consumer, subscription });
     return subscription;
   }
 
   /** The partitions this instance holds now, as "topic:partition". */
   assignment(): string[] {
-    return this.subscriptions.flatMap((s) => s.assignment());
+    return this.subscriptions.flatMap((s) => s.subscription.assignment());
+  }
+
+  /** How many partitions this instance holds now, per consumer group (metrics). */
+  held(): { group: string; partitions: number }[] {
+    return this.subscriptions.map((s) => ({
+      group: s.group,
+      partitions: s.subscription.assignment().length,
+    }));
   }
 
   /** Stops every subscription of this service (after the message in flight). */
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.all(this.subscriptions.map((s) => s.stop()));
+    await Promise.all(this.subscriptions.map((s) => s.subscription.stop()));
     this.subscriptions.length = 0;
   }
 
