@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { createAdmin } from "../contracts/accounts/index.ts";
+import { email } from "../contracts/common.ts";
 import { checkPassword, passwordProblemMessages } from "../contracts/accounts/password-policy.ts";
 import type { Config } from "../platform/config.ts";
 import { ConfigError } from "../platform/config.ts";
@@ -46,12 +46,12 @@ export async function bootstrapAdmin(platform: Platform): Promise<void> {
  */
 export async function createAdminCommand(config: Readonly<Config>, address: string): Promise<number> {
   // Checked here, before anything starts: a request that breaks its contract is never answered.
-  const parsed = z.email().safeParse(address.trim());
+  const parsed = email.safeParse(address);
   if (!parsed.success) {
     console.error(`--email: "${address}" is not an email address`);
     return 2;
   }
-  const email = parsed.data;
+  const admin = parsed.data;
   let password = config.LEDGERLINE_ADMIN_PASSWORD;
   try {
     password ??= await readPassword("Password for the new admin: ");
@@ -62,7 +62,7 @@ export async function createAdminCommand(config: Readonly<Config>, address: stri
     );
     return 2;
   }
-  const problem = checkPassword(password, email, config.PASSWORD_MIN_LENGTH);
+  const problem = checkPassword(password, admin, config.PASSWORD_MIN_LENGTH);
   if (problem) {
     console.error(passwordProblemMessages[problem](config.PASSWORD_MIN_LENGTH));
     return 2;
@@ -74,12 +74,12 @@ export async function createAdminCommand(config: Readonly<Config>, address: stri
   });
   await platform.start();
   try {
-    const result = await platform.requester!.request(createAdmin, email.toLowerCase(), {
-      email,
+    const result = await platform.requester!.request(createAdmin, admin, {
+      email: admin,
       password: platform.sealer.seal(password),
     });
     console.log(
-      result.created ? `admin ${email} created` : `${email} is already registered; nothing changed`,
+      result.created ? `admin ${admin} created` : `${admin} is already registered; nothing changed`,
     );
     return 0;
   } finally {

@@ -180,7 +180,7 @@ export class Cluster {
   /** Sends a signal to a member's process group (SIGKILL: `kill -9`); it is restarted if so configured. */
   kill(member: Member, signal: NodeJS.Signals = "SIGKILL"): boolean {
     const pid = member.child?.pid;
-    if (!pid || member.child?.exitCode !== null || member.child.signalCode !== null) return false;
+    if (!pid || !isRunning(member)) return false;
     try {
       process.kill(-pid, signal);
       return true;
@@ -194,9 +194,7 @@ export class Cluster {
     this.stopping = true;
     for (const timer of this.restartTimers) clearTimeout(timer);
     this.restartTimers.clear();
-    const running = this.members.filter(
-      (m) => m.child && m.child.exitCode === null && m.child.signalCode === null,
-    );
+    const running = this.members.filter(isRunning);
     const exits = running.map(
       (m) => new Promise<void>((resolve) => (m.child ? m.child.once("exit", () => resolve()) : resolve())),
     );
@@ -267,6 +265,11 @@ export class Cluster {
   }
 }
 
+/** Whether the member's process is started and has not exited. */
+function isRunning(member: Member): boolean {
+  return member.child !== undefined && member.child.exitCode === null && member.child.signalCode === null;
+}
+
 /** 1 s, 2.5 s: a delay as the log line says it. */
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
@@ -274,8 +277,7 @@ function seconds(ms: number): string {
 
 /** Why a member is not ready, in a few lines: its state, its last /readyz answer, its output. */
 function notReady(member: Member, timeoutMs: number): string {
-  const running = member.child && member.child.exitCode === null && member.child.signalCode === null;
-  const state = running ? `running (pid ${member.child?.pid})` : "not running";
+  const state = isRunning(member) ? `running (pid ${member.child?.pid})` : "not running";
   const exits = member.lastExit ? `, last exit: ${member.lastExit}` : "";
   const lines = member.recent.length ? member.recent.map((l) => `  ${l}`).join("\n") : "  (none)";
   return (

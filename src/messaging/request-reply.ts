@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Contract } from "./contracts.ts";
-import { defineContract } from "./contracts.ts";
+import { checkPayload, defineContract } from "./contracts.ts";
 import type { Envelope } from "./envelope.ts";
 import { causedBy, createEnvelope } from "./envelope.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -130,15 +130,6 @@ export class Requester {
     payload: z.infer<Req>,
     options: { timeoutMs?: number; correlationId?: string; traceparent?: string } = {},
   ): Promise<z.infer<Res>> {
-    // A request that breaks its own contract would be dead-lettered by its handler and never
-    // answered: the caller would wait out the timeout for a bug. It is refused here, unsent.
-    const checked = command.request.schema.safeParse(payload);
-    if (!checked.success) {
-      throw platformErrors.CONTRACT_VIOLATION({
-        message: `${command.request.type}@${command.request.version}: the request does not match its contract`,
-        details: checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-      });
-    }
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;
     const correlationId = options.correlationId ?? currentCorrelationId();
     const envelope = createEnvelope({
@@ -152,6 +143,10 @@ export class Requester {
       ...(options.traceparent ? { traceparent: options.traceparent } : {}),
       source: this.options.source ?? "gateway",
     });
+    // A request that breaks its own contract would be dead-lettered by its handler and never
+    // answered: the caller would wait out the timeout for a bug. The handler's own check refuses
+    // it here, unsent.
+    checkPayload(envelope);
     const type = command.request.type;
     const result = new Promise<z.infer<Res>>((resolve, reject) => {
       const stopTimer = this.options.metrics.requestSeconds.startTimer({ type });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listUsers, suspendUser, unsuspendUser } from "../../contracts/accounts/index.ts";
-import { userStatus } from "../../contracts/common.ts";
+import { email, userStatus } from "../../contracts/common.ts";
 import { listBlocked, unblockAccount } from "../../contracts/lockout/index.ts";
 import type { GatewayContext } from "../context.ts";
 
@@ -8,8 +8,9 @@ import type { GatewayContext } from "../context.ts";
 const userIdParams = z.object({ id: z.uuid({ error: "expected a user id" }) });
 
 /**
- * An email in the path, compared as stored (trimmed, lower case). The router already decoded
- * it once; an address with a "%" in it may come encoded twice, and a stray "%" must not throw.
+ * An email in the path, in the form the contracts take (trimmed, lower case). The router
+ * already decoded it once; an address with a "%" in it may come encoded twice, and a stray "%"
+ * must not throw.
  */
 const emailParams = z.object({
   email: z
@@ -21,8 +22,7 @@ const emailParams = z.object({
         return value;
       }
     })
-    .transform((value) => value.trim().toLowerCase())
-    .pipe(z.email({ error: "expected an email address" }))
+    .pipe(email)
     // What /openapi.json says of it (a transform's input is only a string there).
     .meta({ format: "email" }),
 });
