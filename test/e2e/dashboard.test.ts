@@ -4,6 +4,15 @@ import { unique, waitFor } from "../support/index.ts";
 import type { Stack, StackKind } from "./stack.ts";
 import { Client, stackKinds, startStack, until } from "./stack.ts";
 
+/** `ledgerline_partitions_held` from /metrics, per group. */
+async function partitionsHeld(stack: Stack): Promise<Map<string, number>> {
+  const text = await (await fetch(`${stack.url}/metrics`)).text();
+  const held = new Map<string, number>();
+  for (const [, group, value] of text.matchAll(/^ledgerline_partitions_held\{group="([^"]+)"\} (\d+)$/gm))
+    held.set(group!, Number(value));
+  return held;
+}
+
 interface SseEvent {
   id?: string;
   event: string;
@@ -163,5 +172,21 @@ describe.each(stackKinds())("dashboard over HTTP (%s)", (kind: StackKind) => {
     expect(flow?.messages.map((m) => m.type)).toEqual(
       expect.arrayContaining(["calculate-score", "score.calculated"]),
     );
+  });
+
+  it("says on /metrics how many partitions each of its services' consumer groups holds", async () => {
+    const groups = [...stack.platform.contexts.values()].flatMap((ctx) => ctx.held().map((h) => h.group));
+    expect(groups.length).toBeGreaterThan(20);
+    // A single instance gets every partition of its topics once its groups have joined.
+    await waitFor(
+      "every group to hold partitions",
+      async () => {
+        const held = await partitionsHeld(stack);
+        return groups.every((g) => (held.get(g) ?? 0) > 0);
+      },
+      60_000,
+    );
+    const held = await partitionsHeld(stack);
+    expect([...held.keys()].sort()).toEqual([...groups].sort());
   });
 });
