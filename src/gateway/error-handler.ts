@@ -14,13 +14,23 @@ export function errorBody(error: Pick<SerializedError, "code" | "message" | "det
   };
 }
 
+/**
+ * One detail per bad field. A field nobody asked for is named by its own path ("taxRate",
+ * "items.0.unitPrice"), not by the object that holds it, so a client sees which key to fix.
+ */
+function issueDetails(issue: z.core.$ZodIssue): { path: string; message: string }[] {
+  const at = (path: readonly PropertyKey[]) => path.map(String).join(".") || "(body)";
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({ path: at([...issue.path, key]), message: "unknown field" }));
+  }
+  return [{ path: at(issue.path), message: issue.message }];
+}
+
 /** Maps Fastify's own errors to catalog codes; nothing internal reaches a client. */
 function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof z.ZodError) {
-    return platformErrors.VALIDATION_FAILED({
-      details: error.issues.map((i) => ({ path: i.path.join(".") || "(body)", message: i.message })),
-    });
+    return platformErrors.VALIDATION_FAILED({ details: error.issues.flatMap(issueDetails) });
   }
   const code = (error as FastifyError).code;
   switch (code) {

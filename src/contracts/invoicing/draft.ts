@@ -16,24 +16,26 @@ export const MAX_SUBTOTAL_CENTS = 10_000_000_000_000;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const customerSchema = z.object({
+const customerShape = {
   name: text(200),
   email: z.email().max(254).optional(),
   taxId: text(50).optional(),
   address: text(500).optional(),
-});
+};
+export const customerSchema = z.object(customerShape);
 
-export const itemSchema = z.object({
+const itemShape = {
   description: text(200),
   /** Whole units, 1..1,000,000 (fractional quantities are not supported: bill 1 × the amount). */
   quantity: z.number().int().min(1).max(MAX_QUANTITY),
   unitPriceCents: z.number().int().min(0).max(MAX_UNIT_PRICE_CENTS),
-});
+};
+export const itemSchema = z.object(itemShape);
 
 /** A calendar date, YYYY-MM-DD. */
 export const isoDate = z.iso.date();
 
-export const invoiceDraftSchema = z.object({
+const draftShape = {
   customer: customerSchema,
   items: z.array(itemSchema).min(1).max(MAX_ITEMS),
   /** ISO 4217 code, upper case. */
@@ -41,6 +43,23 @@ export const invoiceDraftSchema = z.object({
   /** 0..100, at most two decimals (19, 7.5, 8.25). */
   taxRatePercent: z.number().min(0).max(100).default(0),
   dueDate: isoDate.optional(),
+};
+
+/**
+ * The draft inside generate-invoice: a field it does not know is dropped, so a newer gateway's
+ * message still reads in an older invoicing.
+ */
+export const invoiceDraftSchema = z.object(draftShape);
+
+/**
+ * The draft as a client sends it: a field it does not know, at any depth, is refused. Ignoring
+ * one would issue a different invoice than the one asked for (`taxRate: 19` for
+ * `taxRatePercent` would bill no tax at all).
+ */
+export const invoiceDraftBody = z.strictObject({
+  ...draftShape,
+  customer: z.strictObject(customerShape),
+  items: z.array(z.strictObject(itemShape)).min(1).max(MAX_ITEMS),
 });
 export type InvoiceDraft = z.infer<typeof invoiceDraftSchema>;
 export type Customer = z.infer<typeof customerSchema>;

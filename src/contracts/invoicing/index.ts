@@ -5,6 +5,7 @@ export type { Customer, InvoiceDraft, Item } from "./draft.ts";
 export {
   customerSchema,
   draftProblems,
+  invoiceDraftBody,
   invoiceDraftSchema,
   itemSchema,
   MAX_ITEMS,

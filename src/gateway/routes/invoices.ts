@@ -5,7 +5,7 @@ import {
   generateInvoice,
   getInvoice,
   getInvoicePdf,
-  invoiceDraftSchema,
+  invoiceDraftBody,
   listInvoices,
 } from "../../contracts/invoicing/index.ts";
 import type { Requester } from "../../messaging/request-reply.ts";
@@ -53,7 +53,7 @@ export function invoiceRoutes(
       method: "POST",
       url: "/api/v1/invoices",
       summary: "Issue an invoice; its PDF is rendered asynchronously (invoice.generated on /api/v1/events).",
-      body: invoiceDraftSchema,
+      body: invoiceDraftBody,
       success: { 202: "{ id, status: pending }" },
     },
     async ({ request, reply, body }) => {
