@@ -462,7 +462,8 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
     }
   });
 
-  it("answers text PostgreSQL cannot store (NUL, an unpaired surrogate) with 400 naming the field, and stores nothing", async () => {
+  /** The admin's session, what it can see (to show nothing changed) and the OpenAPI document. */
+  async function signedInAdmin() {
     const login = await until(
       () => new Client(stack.url).post("/api/v1/login", admin),
       (a) => a.status === 200,
@@ -473,8 +474,13 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
       me: (await client.get("/api/v1/me")).body,
       invoices: (await client.get("/api/v1/invoices")).body,
     });
-    const before = await unchanged();
     const document = (await client.get("/openapi.json")).body as unknown as OpenApi;
+    return { client, unchanged, document };
+  }
+
+  it("answers text PostgreSQL cannot store (NUL, an unpaired surrogate) with 400 naming the field, and stores nothing", async () => {
+    const { client, unchanged, document } = await signedInAdmin();
+    const before = await unchanged();
     const bodies = templates(admin.password);
     const answers: { what: string; status: number; code?: string; paths: string[]; expected: string }[] = [];
     const send = async (what: string, expected: string, method: string, path: string, body?: unknown) => {
@@ -531,18 +537,8 @@ describe.each(stackKinds())("bad input (%s)", { timeout: 600_000 }, (kind: Stack
   });
 
   it("refuses a field it does not know, at any depth of a body or in a query, naming it, and stores nothing", async () => {
-    const login = await until(
-      () => new Client(stack.url).post("/api/v1/login", admin),
-      (a) => a.status === 200,
-    );
-    expect(login.status).toBe(200);
-    const client = bearerClient(stack, login.body.token as string);
-    const unchanged = async () => ({
-      me: (await client.get("/api/v1/me")).body,
-      invoices: (await client.get("/api/v1/invoices")).body,
-    });
+    const { client, unchanged, document } = await signedInAdmin();
     const before = await unchanged();
-    const document = (await client.get("/openapi.json")).body as unknown as OpenApi;
     const bodies = templates(admin.password);
     const wrong: string[] = [];
     let sent = 0;
