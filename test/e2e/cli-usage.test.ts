@@ -3,7 +3,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { announceSkip, embeddedEnv, TEST_SECRET } from "../support/index.ts";
+import { sendEmail } from "../../src/contracts/mailer/index.ts";
+import { dlqTopic } from "../../src/messaging/transport.ts";
+import type { ExternalSmtp } from "../services/mailer/support.ts";
+import {
+  activation,
+  recipient,
+  sendEmailEnvelope,
+  startExternalSmtp,
+  startMailer,
+} from "../services/mailer/support.ts";
+import { announceSkip, embeddedEnv, TEST_SECRET, waitFor } from "../support/index.ts";
 
 const bin = resolve("bin/ledgerline.js");
 const hasScript = spawnSync("script", ["--version"]).status === 0;
@@ -124,6 +134,105 @@ describe("the command line, given what it cannot use", () => {
     expect(shown).toContain("admin tty@example.test created");
     expect(shown).not.toContain(password);
     child.stdin.end();
+  });
+});
+
+describe("ledgerline dlq, on a data directory holding dead letters", () => {
+  let dir: string;
+  let smtp: ExternalSmtp;
+  let env: NodeJS.ProcessEnv;
+  const refused = [recipient("reject"), recipient("reject")];
+  const ids: string[] = [];
+  const dlq = (...args: string[]) => ledgerline(["dlq", ...args], env);
+  /** The last line a replay printed (its progress lines end in a carriage return). */
+  const replayed = (stdout: string) => stdout.split("\r").at(-1);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ledgerline-dlq-"));
+    smtp = await startExternalSmtp();
+    const smtpEnv = { DATA_DIR: dir, SMTP_URL: `smtp://127.0.0.1:${smtp.port}` };
+    env = { ...embeddedEnv(), ...smtpEnv, LEDGERLINE_SECRET: TEST_SECRET, LOG_LEVEL: "warn" };
+    // The relay refuses both recipients for good (550): the mailer parks each mail on send-email.dlq.
+    const mailer = await startMailer({ env: smtpEnv, inMemory: false });
+    try {
+      for (const to of refused) {
+        const envelope = sendEmailEnvelope(activation(to));
+        ids.push(envelope.id);
+        await mailer.publish(envelope);
+      }
+      await waitFor("both dead letters", async () => {
+        const dead = await mailer.platform.transport.read(dlqTopic(sendEmail.topic));
+        return dead.length === refused.length || undefined;
+      });
+    } finally {
+      await mailer.stop();
+    }
+  });
+  afterAll(async () => {
+    await smtp?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("lists the dead-letter topics with their counts, then each message with its error", async () => {
+    expect(await dlq("list")).toMatchObject({ code: 0, stdout: "send-email.dlq\t2\n" });
+    const listed = await dlq("list", "--topic", "send-email.dlq");
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trim().split("\n");
+    expect(lines.map((line) => line.split("  ")[0])).toEqual(ids);
+    for (const line of lines) {
+      expect(line).toContain("  send-email  ");
+      expect(line).toContain("  attempts=1  ");
+      expect(line).toContain("  error=MAIL_PERMANENT_FAILURE: ");
+    }
+  });
+
+  it("refuses a topic the log does not hold, in one line, and creates nothing", async () => {
+    for (const command of ["list", "replay"]) {
+      const outcome = await dlq(command, "--topic", "sendemail.dlq");
+      expect(outcome).toMatchObject({
+        code: 2,
+        stderr:
+          "--topic: the log holds no topic sendemail.dlq (`ledgerline dlq list` lists the dead-letter topics)\n",
+      });
+    }
+    expect((await dlq("list")).stdout).toBe("send-email.dlq\t2\n");
+  });
+
+  it("refuses an id the topic does not hold", async () => {
+    const outcome = await dlq("replay", "--topic", "send-email.dlq", "--id", "no-such-message");
+    expect(outcome).toMatchObject({
+      code: 2,
+      stderr: "--id: send-email.dlq holds no message no-such-message\n",
+    });
+  });
+
+  it("replays one message, then the rest once; the mailer sends each mail once the cause is fixed", async () => {
+    smtp.refusing = false;
+    const one = await dlq("replay", "--topic", "send-email.dlq", "--id", ids[0] ?? "");
+    expect(one.code).toBe(0);
+    expect(replayed(one.stdout)).toBe("replayed 1 message from send-email.dlq\n");
+    // Replaying one left the replay group where it was: the whole topic is still to replay.
+    const all = await dlq("replay", "--topic", "send-email.dlq");
+    expect(replayed(all.stdout)).toBe("replayed 2 messages from send-email.dlq\n");
+    const again = await dlq("replay", "--topic", "send-email.dlq");
+    expect(replayed(again.stdout)).toBe("replayed 0 messages from send-email.dlq\n");
+
+    // The mailer, started again, sends each refused mail once: the first one's second replay is
+    // a redelivery it skips.
+    const mailer = await startMailer({
+      env: { DATA_DIR: dir, SMTP_URL: `smtp://127.0.0.1:${smtp.port}` },
+      inMemory: false,
+    });
+    try {
+      for (const [i, to] of refused.entries()) {
+        await waitFor(`the mail to ${to}`, () => smtp.receivedBy(to).length > 0 || undefined);
+        expect(await mailer.outgoing(ids[i] ?? "")).toMatchObject({ status: "sent", attempts: 2 });
+      }
+      await new Promise((settle) => setTimeout(settle, 500));
+      expect(refused.map((to) => smtp.receivedBy(to).length)).toEqual([1, 1]);
+    } finally {
+      await mailer.stop();
+    }
   });
 });
 

@@ -1,3 +1,7 @@
+import type { AddressInfo } from "node:net";
+import type { ParsedMail } from "mailparser";
+import { simpleParser } from "mailparser";
+import { SMTPServer } from "smtp-server";
 import type { MailboxMessage, SendEmail } from "../../../src/contracts/mailer/index.ts";
 import { listMailbox, sendEmail } from "../../../src/contracts/mailer/index.ts";
 import type { Database } from "../../../src/db/database.ts";
@@ -77,4 +81,60 @@ export async function startMailer(
     outgoing: (envelopeId) => repository.outgoing(db, envelopeId),
     stop: () => platform.stop(),
   };
+}
+
+/** A stand-in for an external SMTP server (a relay or Mailpit), and what it kept. */
+export interface ExternalSmtp {
+  readonly port: number;
+  readonly received: ParsedMail[];
+  /** While true (at first), recipients named `reject-…` are refused with 550, for good. */
+  refusing: boolean;
+  receivedBy(to: string): ParsedMail[];
+  close(): Promise<void>;
+}
+
+/**
+ * An SMTP server on 127.0.0.1: it refuses recipients named `reject-…` with 550 while `refusing`,
+ * defers `flaky-…` recipients once with 451, and keeps the rest.
+ */
+export async function startExternalSmtp(): Promise<ExternalSmtp> {
+  const received: ParsedMail[] = [];
+  const deferred = new Set<string>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["AUTH", "STARTTLS"],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      const rcpt = address.address.toLowerCase();
+      if (external.refusing && rcpt.startsWith("reject")) {
+        return callback(Object.assign(new Error("5.1.1 No such mailbox"), { responseCode: 550 }));
+      }
+      if (rcpt.startsWith("flaky") && !deferred.has(rcpt)) {
+        deferred.add(rcpt);
+        return callback(Object.assign(new Error("4.7.1 Greylisted, try again"), { responseCode: 451 }));
+      }
+      callback();
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          received.push(mail);
+          callback();
+        },
+        (error: unknown) => callback(error as Error),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const external: ExternalSmtp = {
+    port: (server.server.address() as AddressInfo).port,
+    received,
+    refusing: true,
+    receivedBy: (to) =>
+      received.filter((m) =>
+        (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).some((a) => a.text.includes(to)),
+      ),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  return external;
 }
