@@ -22,7 +22,7 @@ if (!hasChromium) announceSkip("Browser suite", "install Debian's chromium or se
 /**
  * A person's journey through the web app, in the UI only: sign up, activate from the dev mailbox,
  * sign in, issue an invoice and watch it turn generated without a reload, download its PDF, see the
- * score and the event flow, get locked out and unblocked by the admin, reset the password from the
+ * score and the event flow, page through older invoices, get locked out and unblocked by the admin, reset the password from the
  * mailbox (the open dashboard is signed out live), and use the app at phone width.
  */
 describe.skipIf(!hasChromium)("web app journey (Chromium)", { timeout: 120_000 }, () => {
@@ -151,6 +151,39 @@ describe.skipIf(!hasChromium)("web app journey (Chromium)", { timeout: 120_000 }
     await nav(page, "Event flow");
     await page.locator(".flow", { hasText: "invoice.generated" }).first().waitFor();
     await shot(page, "event-flow", { docs: true, fullPage: false });
+  });
+
+  it("shows older invoices a page at a time", async () => {
+    // 25 more over the API (the list's page is INVOICES_PER_PAGE = 25 rows): 26 in all.
+    const login = await fetch(`${stack.url}/api/v1/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    for (let i = 1; i <= 25; i++) {
+      const created = await fetch(`${stack.url}/api/v1/invoices`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          customer: { name: `Customer ${i}` },
+          items: [{ description: "Hours", quantity: 1, unitPriceCents: 100 * i }],
+          currency: "EUR",
+        }),
+      });
+      expect(created.status).toBe(202);
+    }
+    await nav(page, "Dashboard");
+    const rows = page.locator("tr[data-invoice-id]");
+    const older = page.getByRole("button", { name: "Show older invoices" });
+    await older.waitFor();
+    expect(await rows.count()).toBe(25);
+    // The first invoice, made in the form above, is the oldest: on the second page.
+    expect(await page.getByRole("cell", { name: "Analytical Engines Ltd" }).count()).toBe(0);
+    await older.click();
+    await page.getByRole("cell", { name: "Analytical Engines Ltd" }).waitFor();
+    expect(await rows.count()).toBe(26);
+    await expect.poll(() => older.count()).toBe(0);
   });
 
   it("saves the profile and lists the sessions", async () => {

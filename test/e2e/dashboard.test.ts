@@ -156,6 +156,41 @@ describe.each(stackKinds())("dashboard over HTTP (%s)", (kind: StackKind) => {
     expect(missing.body.error?.code).toBe("INVOICE_NOT_FOUND");
   });
 
+  it("pages through the invoices with nextCursor, and refuses a bad page query", async () => {
+    for (let i = 0; i < 2; i++) {
+      const created = await user.post("/api/v1/invoices", {
+        customer: { name: `Customer ${i}` },
+        items: [{ description: "Hours", quantity: 1, unitPriceCents: 100 }],
+        currency: "EUR",
+      });
+      expect(created.status).toBe(202);
+    }
+    const all = await user.get("/api/v1/invoices");
+    expect(all.body.nextCursor).toBeNull();
+    const ids = (all.body.invoices as { id: string }[]).map((i) => i.id);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    const paged: string[] = [];
+    let next = `/api/v1/invoices?limit=2`;
+    for (;;) {
+      const page = await user.get(next);
+      expect(page.status).toBe(200);
+      paged.push(...(page.body.invoices as { id: string }[]).map((i) => i.id));
+      if (page.body.nextCursor === null) break;
+      next = `/api/v1/invoices?limit=2&cursor=${encodeURIComponent(page.body.nextCursor as string)}`;
+    }
+    expect(paged).toEqual(ids);
+    for (const [query, path] of [
+      ["cursor=bm90LWEtY3Vyc29y", "cursor"],
+      ["limit=0", "limit"],
+      ["limit=501", "limit"],
+      ["page=2", "page"],
+    ] as const) {
+      const refused = await user.get(`/api/v1/invoices?${query}`);
+      expect(refused.status, query).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: "VALIDATION_FAILED", details: [{ path }] });
+    }
+  });
+
   it("groups what a request set off by correlation id on the event-flow endpoint", async () => {
     const created = await user.post("/api/v1/score/recalculate");
     expect(created.status).toBe(202);

@@ -6,6 +6,7 @@ import {
   getInvoice,
   getInvoicePdf,
   invoiceDraftBody,
+  LIST_INVOICES_MAX,
   listInvoices,
 } from "../../contracts/invoicing/index.ts";
 import type { Requester } from "../../messaging/request-reply.ts";
@@ -71,12 +72,21 @@ export function invoiceRoutes(
       ...common,
       method: "GET",
       url: "/api/v1/invoices",
-      summary: "The user's invoices, newest first.",
-      success: { 200: "{ invoices }" },
+      summary: "The user's invoices, newest first, a page at a time (pass nextCursor as cursor).",
+      query: z.strictObject({
+        cursor: z.string().max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(LIST_INVOICES_MAX).optional(),
+      }),
+      success: { 200: "{ invoices, nextCursor }" },
     },
-    async ({ request }) => {
+    async ({ request, query }) => {
       const { userId } = await requireUser(request);
-      return requester.request(listInvoices, userId, { userId });
+      const { invoices, nextCursor } = await requester.request(listInvoices, userId, {
+        userId,
+        ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+      });
+      return { invoices, nextCursor: nextCursor ?? null };
     },
   );
 

@@ -140,6 +140,44 @@ export function describeInvoicing(name: string, make: () => Promise<FlowHarness>
       expect(invoices.map((i) => i.number)).toEqual([...numbers].reverse());
     });
 
+    it("lists a user's invoices a page at a time, newest first, each once, and refuses a bad cursor", async () => {
+      const [userId, other] = [await h.newUser(), await h.newUser()];
+      for (let i = 0; i < 5; i++) await issue(userId);
+      await issue(other);
+      const { invoices: all, nextCursor: none } = await h.requester.request(listInvoices, userId, { userId });
+      expect(all).toHaveLength(5);
+      expect(none).toBeNull();
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.requester.request(listInvoices, userId, {
+          userId,
+          limit: 2,
+          ...(cursor ? { cursor } : {}),
+        });
+        pages.push(page.invoices.map((i) => i.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      expect(pages.flat()).toEqual(all.map((i) => i.id));
+      // Another user's cursor lists that user's own invoices after it, never the first user's.
+      const firstPage = await h.requester.request(listInvoices, userId, { userId, limit: 1 });
+      const theirs = await h.requester.request(listInvoices, other, {
+        userId: other,
+        cursor: firstPage.nextCursor ?? "",
+      });
+      expect(theirs.invoices.every((i) => !all.some((mine) => mine.id === i.id))).toBe(true);
+      for (const cursor of [
+        "",
+        "not-a-cursor",
+        Buffer.from('["2026-01-01T00:00:00.000Z",0]').toString("base64url"),
+      ])
+        await expect(h.requester.request(listInvoices, userId, { userId, cursor })).rejects.toMatchObject({
+          code: "VALIDATION_FAILED",
+          details: [{ path: "cursor", message: "This cursor is not valid." }],
+        });
+    });
+
     it("renders an invoice whose seller arrives after it, without a dead letter", async () => {
       const userId = newId();
       const renders = async () => {

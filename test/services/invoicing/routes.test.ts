@@ -72,6 +72,7 @@ describe("invoice and score routes over the real services", () => {
     const list = await app.inject({ method: "GET", url: "/api/v1/invoices", headers });
     expect(list.json()).toEqual({
       invoices: [expect.objectContaining({ id, number: payload.number, status: "generated" })],
+      nextCursor: null,
     });
     const one = await app.inject({ method: "GET", url: `/api/v1/invoices/${id}`, headers });
     expect(one.json()).toMatchObject({

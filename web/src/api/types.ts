@@ -68,6 +68,12 @@ export interface InvoiceSummary {
   readonly generatedAt: string | null;
 }
 
+/** A page of GET /api/v1/invoices; `nextCursor` fetches the next one (null: this is the last). */
+export interface InvoicePage {
+  readonly invoices: readonly InvoiceSummary[];
+  readonly nextCursor: string | null;
+}
+
 export interface InvoiceItem {
   readonly description: string;
   readonly quantity: number;

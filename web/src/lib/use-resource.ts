@@ -11,8 +11,14 @@ export interface Resource<T> {
   reload(): Promise<void>;
 }
 
-/** GETs `path` (null: nothing to fetch yet), and again on reload(). Late answers never overwrite newer ones. */
-export function useResource<T>(path: string | null): Resource<T> {
+/**
+ * GETs `path` (null: nothing to fetch yet), and again on reload(). Late answers never overwrite
+ * newer ones. `load` fetches it some other way (keep it stable: a new one fetches again).
+ */
+export function useResource<T>(
+  path: string | null,
+  load: (path: string) => Promise<T> = api.get<T>,
+): Resource<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [errorStatus, setErrorStatus] = useState<number>();
@@ -24,7 +30,7 @@ export function useResource<T>(path: string | null): Resource<T> {
     const mine = ++generation.current;
     setLoading(true);
     try {
-      const answer = await api.get<T>(path);
+      const answer = await load(path);
       if (mine !== generation.current) return;
       setData(answer);
       setError(undefined);
@@ -36,7 +42,7 @@ export function useResource<T>(path: string | null): Resource<T> {
     } finally {
       if (mine === generation.current) setLoading(false);
     }
-  }, [path]);
+  }, [path, load]);
 
   useEffect(() => {
     void reload();

@@ -1,30 +1,20 @@
-/**
- * The opaque cursor of list-users: base64url of the last row's (created_at, id), the keyset the
- * list is ordered by (newest first). created_at is stored with millisecond precision, so the
- * ISO form round-trips exactly.
- */
+import { decodeCursor as decodeKeyset, encodeCursor as encodeKeyset } from "../../../platform/cursor.ts";
+
+/** The cursor of list-users: the last row's (created_at, id), the keyset the list is ordered by (newest first). */
 export interface Keyset {
   readonly createdAt: Date;
   readonly id: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isUuid = (value: unknown): value is string => typeof value === "string" && UUID.test(value);
 
 export function encodeCursor(keyset: Keyset): string {
-  return Buffer.from(JSON.stringify([keyset.createdAt.toISOString(), keyset.id])).toString("base64url");
+  return encodeKeyset([keyset.createdAt, keyset.id]);
 }
 
 /** The keyset a cursor holds, or undefined for anything this service did not hand out. */
 export function decodeCursor(cursor: string): Keyset | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (!Array.isArray(value) || value.length !== 2) return undefined;
-    const [at, id] = value as unknown[];
-    if (typeof at !== "string" || typeof id !== "string" || !UUID.test(id)) return undefined;
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) return undefined;
-    return { createdAt, id };
-  } catch {
-    return undefined;
-  }
+  const keyset = decodeKeyset(cursor, isUuid);
+  return keyset && { createdAt: keyset[0], id: keyset[1] };
 }

@@ -3,6 +3,7 @@ import { ident } from "../../../db/database.ts";
 import type { Customer, InvoiceStatus } from "../../../contracts/invoicing/index.ts";
 import type { Invoice, InvoiceLine } from "../domain/invoice.ts";
 import type { Seller } from "../pdf/render-invoice.ts";
+import type { Keyset } from "../../../platform/cursor.ts";
 
 interface InvoiceRow {
   [column: string]: unknown;
@@ -154,10 +155,20 @@ export class InvoicingRepository {
     return r && { invoice: toInvoice(r), seller: r.seller ?? undefined };
   }
 
-  async list(db: Executor, userId: string, limit: number): Promise<Invoice[]> {
+  /**
+   * Newest first, after a keyset (created_at, sequence): unique per user, since an invoice's
+   * number counts within the UTC year of its created_at.
+   */
+  async list(
+    db: Executor,
+    userId: string,
+    page: { after?: Keyset<number> | undefined; limit: number },
+  ): Promise<Invoice[]> {
     const rows = await db.query<InvoiceRow>(
-      `select ${columns} from ${this.s}.invoices where user_id = $1 order by created_at desc, sequence desc limit $2`,
-      [userId, limit],
+      `select ${columns} from ${this.s}.invoices
+        where user_id = $1 and ($2::timestamptz is null or (created_at, sequence) < ($2::timestamptz, $3::integer))
+        order by created_at desc, sequence desc limit $4`,
+      [userId, page.after?.[0] ?? null, page.after?.[1] ?? null, page.limit],
     );
     return rows.map(toInvoice);
   }

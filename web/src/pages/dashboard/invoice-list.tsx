@@ -1,5 +1,6 @@
-import { useState } from "react";
-import type { InvoiceStatus, InvoiceSummary } from "../../api/types.ts";
+import { useCallback, useState } from "react";
+import { api } from "../../api/client.ts";
+import type { InvoicePage, InvoiceStatus } from "../../api/types.ts";
 import { Card } from "../../components/page.tsx";
 import { Status } from "../../components/status.tsx";
 import { useServerEvent, useStreamStatus } from "../../lib/events.tsx";
@@ -17,12 +18,33 @@ export function StatusBadge({ status }: { readonly status: InvoiceStatus }) {
   return <span className={`badge badge--${status}`}>{LABELS[status] ?? status}</span>;
 }
 
+/** Rows a page of the list adds. */
+export const INVOICES_PER_PAGE = 25;
+
 /**
- * The user's invoices; rows turn from pending to generated as the events arrive, without a reload.
- * `created`: the invoice just issued, announced until it has its final status.
+ * The first `pages` pages of the user's invoices as one list, each page from the cursor the page
+ * before handed out. Every reload fetches them all again, so a row that moved to the next page
+ * (a new invoice came first) is neither lost nor shown twice.
+ */
+async function firstPages(path: string, pages: number): Promise<InvoicePage> {
+  let page = await api.get<InvoicePage>(path);
+  const invoices = [...page.invoices];
+  for (let shown = 1; shown < pages && page.nextCursor; shown++) {
+    page = await api.get<InvoicePage>(`${path}&cursor=${encodeURIComponent(page.nextCursor)}`);
+    invoices.push(...page.invoices);
+  }
+  return { invoices, nextCursor: page.nextCursor };
+}
+
+/**
+ * The user's invoices, newest first, a page at a time; rows turn from pending to generated as the
+ * events arrive, without a reload. `created`: the invoice just issued, announced until it has its
+ * final status.
  */
 export function InvoiceList({ created }: { readonly created: string | null }) {
-  const { data, error, loading, reload } = useResource<{ invoices: InvoiceSummary[] }>("/api/v1/invoices");
+  const [pages, setPages] = useState(1);
+  const load = useCallback((path: string) => firstPages(path, pages), [pages]);
+  const { data, error, loading, reload } = useResource(`/api/v1/invoices?limit=${INVOICES_PER_PAGE}`, load);
   const [announce, setAnnounce] = useState<string>();
   const stream = useStreamStatus();
   const invoices = data?.invoices ?? [];
@@ -115,6 +137,18 @@ export function InvoiceList({ created }: { readonly created: string | null }) {
             </tbody>
           </table>
         </div>
+      )}
+      {data?.nextCursor && (
+        <p className="more">
+          <button
+            type="button"
+            className="button button--small"
+            disabled={loading}
+            onClick={() => setPages((n) => n + 1)}
+          >
+            {loading ? "Loading…" : "Show older invoices"}
+          </button>
+        </p>
       )}
     </Card>
   );
