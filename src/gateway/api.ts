@@ -39,6 +39,8 @@ export interface RouteInput<B, Q, P = Record<string, string>> {
   readonly params: P;
 }
 
+const noQuery = z.strictObject({});
+
 type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
 
 /**
@@ -74,7 +76,8 @@ export class Api {
           spec.params ? spec.params.parse(request.params ?? {}) : (request.params ?? {})
         ) as never;
         const body = (spec.body ? spec.body.parse(request.body ?? {}) : undefined) as Infer<B>;
-        const query = (spec.query ? spec.query.parse(request.query ?? {}) : undefined) as Infer<Q>;
+        // A route that takes no query refuses one too: `?limit=2` names "limit" rather than being ignored.
+        const query = (spec.query ?? noQuery).parse(request.query ?? {}) as Infer<Q>;
         return handler({ request, reply, body, query, params });
       },
     });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { listMailbox, MAILBOX_MAX_LIMIT } from "../../contracts/mailer/list-mailbox.ts";
 import type { Requester } from "../../messaging/request-reply.ts";
 
-const query = z.object({
+const query = z.strictObject({
   to: z.preprocess(
     (v) => (v === "" ? undefined : v),
     z.email({ message: "expected an email address" }).max(254).optional(),
