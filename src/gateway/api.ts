@@ -39,7 +39,8 @@ export interface RouteInput<B, Q, P = Record<string, string>> {
   readonly params: P;
 }
 
-const noQuery = z.strictObject({});
+/** What a route that declares no body, or no query, takes: nothing. */
+const nothing = z.strictObject({});
 
 type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
 
@@ -75,9 +76,10 @@ export class Api {
         const params = (
           spec.params ? spec.params.parse(request.params ?? {}) : (request.params ?? {})
         ) as never;
-        const body = (spec.body ? spec.body.parse(request.body ?? {}) : undefined) as Infer<B>;
-        // A route that takes no query refuses one too: `?limit=2` names "limit" rather than being ignored.
-        const query = (spec.query ?? noQuery).parse(request.query ?? {}) as Infer<Q>;
+        // A route that takes no body or no query refuses one's fields too, naming each
+        // (`?limit=2`, `{"all":true}`), rather than ignoring them.
+        const body = (spec.body ?? nothing).parse(request.body ?? {}) as Infer<B>;
+        const query = (spec.query ?? nothing).parse(request.query ?? {}) as Infer<Q>;
         return handler({ request, reply, body, query, params });
       },
     });
